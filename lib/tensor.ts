@@ -602,3 +602,22 @@ export function inspect(m: Matrix, count = 6): string {
     fmt(s.std)
   }  [${head}${more}]`;
 }
+
+/**
+ * Entry-wise sum `c_ij = a_ij + b_ij` of two matrices of one shape (no broadcasting): where two
+ * paths of a network meet, their outputs or gradients add.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { add, matrix } from "./tensor.ts";
+ * assertEquals(add(matrix([[1, 2]]), matrix([[10, 20]])).toArrays(), [[11, 22]]);
+ * ```
+ */
+export function add(a: Matrix, b: Matrix): Matrix {
+  checkMatrix("add", "a", a);
+  checkMatrix("add", "b", b, [a.rows, a.cols], "the shape of a");
+  const out = zeros(a.rows, a.cols, a.dtype);
+  for (let k = 0; k < out.data.length; k++) out.data[k] = a.data[k] + b.data[k];
+  return out;
+}

@@ -197,7 +197,8 @@ export function gradCheck<P extends Params>(
 export function maxRelError(report: Readonly<Record<string, ParamCheck>>): number {
   let worst = 0;
   for (const r of Object.values(report)) {
-    if (!(r.maxRelError <= worst)) worst = r.maxRelError;
+    if (Number.isNaN(r.maxRelError)) return NaN; // a NaN gradient fails any threshold
+    if (r.maxRelError > worst) worst = r.maxRelError;
   }
   return worst;
 }
