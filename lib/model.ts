@@ -1,0 +1,372 @@
+/**
+ * `MiniNeuralLM`: the feed-forward neural language model of Bengio et al. 2003, composed from the
+ * equation functions of `nn/` and nothing else.
+ *
+ * ```text
+ * x      = concat(E[w_{t-n+1}], …, E[w_{t-1}])          embedding lookup      [B, (n-1)·m]
+ * h_1    = act(W1·x + b1)        (dropout when training) hidden layer          [B, h1]
+ * h_2    = act(W2·h_1 + b2)      (optional second layer)                       [B, h2]
+ * scores = Wout·h_L + bout  (+ Wdirect·x, the paper's direct connections)       [B, |V|]
+ * probs  = softmax(scores)                                                      [B, |V|]
+ * loss   = −(1/B) Σ_b log probs[b, target_b]
+ * ```
+ *
+ * Parameters are data: a plain record of named matrices (`E`, `W1`, `b1`, …), made by
+ * {@linkcode MiniNeuralLM.init} from a seed, passed to `forward`/`backward`, returned new by the
+ * optimiser. The model object holds only its configuration.
+ *
+ * @module
+ */
+
+import { embeddingBackward, embeddingForward } from "./nn/embedding.ts";
+import { linearBackward, linearForward } from "./nn/linear.ts";
+import { relu, reluBackward, tanh, tanhBackward } from "./nn/activation.ts";
+import { dropoutBackward, dropoutForward, dropoutMask } from "./nn/dropout.ts";
+import { softmax } from "./nn/softmax.ts";
+import { crossEntropy, softmaxCrossEntropyBackward } from "./nn/cross_entropy.ts";
+import { glorotNormal, heNormal, zerosInit } from "./nn/init.ts";
+import { argError, describeValue } from "./errors.ts";
+import { Rng } from "./random.ts";
+import { add, checkIndices, checkNonEmpty, type DType, IndexMatrix, Matrix } from "./tensor.ts";
+
+/** The hyper-parameters that fix the model's shape. */
+export interface ModelConfig {
+  /** `|V|`, the number of words the model predicts over. */
+  vocabSize: number;
+  /** `n − 1`, how many previous words the model sees. */
+  contextSize: number;
+  /** `m`, the length of each word's embedding vector. */
+  embedDim: number;
+  /** Widths of the hidden layers: `[h1]` or `[h1, h2]`. */
+  hidden: number[];
+  /** Non-linearity of the hidden layers. Bengio et al. 2003 used `tanh`. */
+  activation: "relu" | "tanh";
+  /** Dropout rate after each hidden layer while training, in `[0, 1)`. */
+  dropout: number;
+  /** Add the paper's direct input-to-output connections `Wdirect·x`. */
+  directConnections: boolean;
+  /** Element type of the parameters. */
+  dtype: DType;
+}
+
+/** Defaults for every field but `vocabSize`. */
+export const DEFAULT_MODEL_CONFIG: Readonly<Omit<ModelConfig, "vocabSize">> = Object.freeze({
+  contextSize: 3,
+  embedDim: 30,
+  hidden: [64],
+  activation: "relu",
+  dropout: 0,
+  directConnections: false,
+  dtype: "float64",
+});
+
+/** The model's parameters by name: `E`, `W1`, `b1`, [`W2`, `b2`], `Wout`, `bout`, [`Wdirect`]. */
+export type ModelParams = Readonly<Record<string, Matrix>>;
+
+/** What `forward` keeps for `backward`: the inputs and outputs of every layer. */
+export interface ForwardCache {
+  /** The contexts of the batch. */
+  contexts: IndexMatrix;
+  /** Concatenated embeddings `x`, `[B, (n−1)·m]`. */
+  x: Matrix;
+  /** Pre-activations `z_l = W_l·a_{l−1} + b_l` of each hidden layer. */
+  pre: Matrix[];
+  /** Activations `act(z_l)` of each hidden layer, before dropout. */
+  act: Matrix[];
+  /** Dropout masks of each hidden layer (`null` when dropout was off). */
+  masks: (Matrix | null)[];
+  /** Inputs of each hidden layer, then the input of the output layer (after dropout). */
+  inputs: Matrix[];
+  /** Next-word probabilities, `[B, |V|]`. */
+  probs: Matrix;
+}
+
+/** The result of {@linkcode MiniNeuralLM.forward}. */
+export interface ForwardResult {
+  /** Unnormalised scores (logits), `[B, |V|]`. */
+  scores: Matrix;
+  /** `softmax(scores)`, `[B, |V|]`. */
+  probs: Matrix;
+  /** Everything `backward` needs. */
+  cache: ForwardCache;
+}
+
+/** Options of {@linkcode MiniNeuralLM.forward}. */
+export interface ForwardOptions {
+  /** Training mode: apply dropout (needs `rng` when `dropout > 0`). Default `false`. */
+  train?: boolean;
+  /** Generator for dropout masks. */
+  rng?: Rng;
+}
+
+function positiveInt(fn: string, name: string, v: unknown): void {
+  if (!Number.isInteger(v) || (v as number) < 1) {
+    throw argError(fn, name, "a positive integer", describeValue(v));
+  }
+}
+
+/**
+ * A complete config from a partial one: defaults filled in, every field checked.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { modelConfig } from "./model.ts";
+ * assertEquals(modelConfig({ vocabSize: 10 }).hidden, [64]);
+ * assertThrows(() => modelConfig({ vocabSize: 10, hidden: [] }), RangeError, "config.hidden");
+ * ```
+ */
+export function modelConfig(partial: Partial<ModelConfig> & { vocabSize: number }): ModelConfig {
+  const fn = "modelConfig";
+  const c: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...partial } as ModelConfig;
+  positiveInt(fn, "config.vocabSize", c.vocabSize);
+  positiveInt(fn, "config.contextSize", c.contextSize);
+  positiveInt(fn, "config.embedDim", c.embedDim);
+  if (!Array.isArray(c.hidden) || c.hidden.length < 1 || c.hidden.length > 2) {
+    throw argError(fn, "config.hidden", "[h1] or [h1, h2]", describeValue(c.hidden));
+  }
+  c.hidden.forEach((h, l) => positiveInt(fn, `config.hidden[${l}]`, h));
+  if (c.activation !== "relu" && c.activation !== "tanh") {
+    throw argError(fn, "config.activation", `"relu" or "tanh"`, describeValue(c.activation));
+  }
+  if (!(c.dropout >= 0 && c.dropout < 1)) {
+    throw argError(fn, "config.dropout", "a rate in [0, 1)", describeValue(c.dropout));
+  }
+  if (typeof c.directConnections !== "boolean") {
+    throw argError(
+      fn,
+      "config.directConnections",
+      "true or false",
+      describeValue(c.directConnections),
+    );
+  }
+  if (c.dtype !== "float64" && c.dtype !== "float32") {
+    throw argError(fn, "config.dtype", `"float64" or "float32"`, describeValue(c.dtype));
+  }
+  return { ...c, hidden: [...c.hidden] };
+}
+
+/**
+ * The neural language model: a configuration and the functions that use it.
+ *
+ * @example
+ * ```ts
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
+ * import { MiniNeuralLM } from "./model.ts";
+ * import { indexMatrix } from "./tensor.ts";
+ * const model = new MiniNeuralLM({ vocabSize: 5, contextSize: 2, embedDim: 3, hidden: [4] });
+ * const params = model.init(42);
+ * const { probs } = model.forward(params, indexMatrix([[0, 1], [2, 3]]));
+ * assertEquals(probs.shape, [2, 5]);
+ * assertAlmostEquals(probs.row(0).reduce((a, b) => a + b), 1, 1e-12);
+ * ```
+ */
+export class MiniNeuralLM {
+  /** The validated configuration. */
+  readonly config: Readonly<ModelConfig>;
+
+  /** @param config the shape of the model; fields left out take {@linkcode DEFAULT_MODEL_CONFIG} */
+  constructor(config: Partial<ModelConfig> & { vocabSize: number }) {
+    this.config = Object.freeze(modelConfig(config));
+  }
+
+  /** Names and shapes `[rows, cols]` of every parameter, in a fixed order. */
+  shapes(): Record<string, [number, number]> {
+    const { vocabSize: V, contextSize, embedDim, hidden, directConnections } = this.config;
+    const inputWidth = contextSize * embedDim;
+    const shapes: Record<string, [number, number]> = { E: [V, embedDim] };
+    let width = inputWidth;
+    hidden.forEach((h, l) => {
+      shapes[`W${l + 1}`] = [h, width];
+      shapes[`b${l + 1}`] = [1, h];
+      width = h;
+    });
+    shapes.Wout = [V, width];
+    shapes.bout = [1, V];
+    if (directConnections) shapes.Wdirect = [V, inputWidth];
+    return shapes;
+  }
+
+  /** Total number of trainable numbers. */
+  parameterCount(): number {
+    return Object.values(this.shapes()).reduce((n, [r, c]) => n + r * c, 0);
+  }
+
+  /**
+   * Fresh parameters from a seed, drawn in the order of {@linkcode MiniNeuralLM.shapes}:
+   *
+   * - hidden weights: He/Kaiming normal `σ = sqrt(2 / fan_in)` for ReLU, Glorot/Xavier normal
+   *   `σ = sqrt(2 / (fan_in + fan_out))` for tanh;
+   * - embeddings `E` and output weights `Wout`: Glorot/Xavier normal;
+   * - biases and the direct connections `Wdirect`: zeros (the direct path starts silent and
+   *   learns only what the hidden path misses).
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { MiniNeuralLM } from "./model.ts";
+   * const model = new MiniNeuralLM({ vocabSize: 6, contextSize: 2, embedDim: 3, hidden: [4] });
+   * assertEquals(model.init(1).W1.toArrays(), model.init(1).W1.toArrays());
+   * assertEquals(Object.keys(model.init(1)), ["E", "W1", "b1", "Wout", "bout"]);
+   * ```
+   */
+  init(seed: number): ModelParams {
+    const rng = new Rng(seed);
+    const { dtype, activation } = this.config;
+    const params: Record<string, Matrix> = {};
+    for (const [name, [rows, cols]] of Object.entries(this.shapes())) {
+      if (name.startsWith("b") || name === "Wdirect") params[name] = zerosInit(rows, cols, dtype);
+      else if (name === "E" || name === "Wout" || activation === "tanh") {
+        params[name] = glorotNormal(rows, cols, rng, dtype);
+      } else params[name] = heNormal(rows, cols, rng, dtype);
+    }
+    return params;
+  }
+
+  /** Throws unless `params` has exactly the names and shapes of {@linkcode MiniNeuralLM.shapes}. */
+  checkParams(fn: string, params: ModelParams): void {
+    const shapes = this.shapes();
+    for (const [name, [rows, cols]] of Object.entries(shapes)) {
+      const p = params?.[name];
+      if (!(p instanceof Matrix)) {
+        throw argError(
+          fn,
+          `params.${name}`,
+          `a Matrix [${rows}, ${cols}]`,
+          describeValue(p),
+          TypeError,
+        );
+      }
+      if (p.rows !== rows || p.cols !== cols) {
+        throw argError(fn, `params.${name}`, `shape [${rows}, ${cols}]`, `[${p.rows}, ${p.cols}]`);
+      }
+    }
+    for (const name of Object.keys(params)) {
+      if (!(name in shapes)) {
+        throw argError(
+          fn,
+          "params",
+          `only ${Object.keys(shapes).join(", ")}`,
+          `an extra "${name}"`,
+        );
+      }
+    }
+  }
+
+  /**
+   * The forward pass for a batch of contexts: embedding lookup, hidden layers (dropout only when
+   * `train`), output scores, softmax.
+   *
+   * @param params parameters from {@linkcode MiniNeuralLM.init} or training
+   * @param contexts `[B, n−1]` word indices
+   */
+  forward(params: ModelParams, contexts: IndexMatrix, options: ForwardOptions = {}): ForwardResult {
+    const fn = "MiniNeuralLM.forward";
+    const { vocabSize, contextSize, dropout } = this.config;
+    this.checkParams(fn, params);
+    checkIndices(fn, "contexts", contexts, vocabSize, contextSize);
+    checkNonEmpty(fn, "contexts", contexts);
+    const useDropout = options.train === true && dropout > 0;
+    if (useDropout && !(options.rng instanceof Rng)) {
+      throw argError(
+        fn,
+        "options.rng",
+        "a generator for dropout masks when train is true",
+        describeValue(options.rng),
+        TypeError,
+      );
+    }
+
+    const x = embeddingForward(params.E, contexts);
+    const cache: ForwardCache = { contexts, x, pre: [], act: [], masks: [], inputs: [], probs: x };
+    let a = x;
+    for (let l = 1; l <= this.config.hidden.length; l++) {
+      cache.inputs.push(a);
+      const z = linearForward(a, params[`W${l}`], params[`b${l}`]);
+      const h = this.config.activation === "relu" ? relu(z) : tanh(z);
+      const mask = useDropout ? dropoutMask(h.rows, h.cols, dropout, options.rng!, h.dtype) : null;
+      cache.pre.push(z);
+      cache.act.push(h);
+      cache.masks.push(mask);
+      a = mask ? dropoutForward(h, mask) : h;
+    }
+    cache.inputs.push(a);
+    let scores = linearForward(a, params.Wout, params.bout);
+    if (this.config.directConnections) {
+      scores = add(scores, linearForward(x, params.Wdirect, zerosInit(1, vocabSize, x.dtype)));
+    }
+    const probs = softmax(scores);
+    cache.probs = probs;
+    return { scores, probs, cache };
+  }
+
+  /**
+   * The backward pass: gradients of the mean cross-entropy of the batch with respect to every
+   * parameter, by the chain rule from the output back to the embeddings.
+   *
+   * ```text
+   * dscores = (probs − onehot(targets)) / B
+   * dWout, dbout, da_L = linearBackward(dscores, a_L, Wout)
+   * for l = L … 1:  dh = dropoutBackward(da_l, mask_l);  dz = act'(z_l) ⊙ dh
+   *                 dW_l, db_l, da_{l−1} = linearBackward(dz, a_{l−1}, W_l)
+   * dx = da_0 (+ Wdirectᵀ·dscores);  dE = scatter-add of dx rows into the context words
+   * ```
+   */
+  backward(
+    params: ModelParams,
+    cache: ForwardCache,
+    targets: ArrayLike<number>,
+  ): Record<string, Matrix> {
+    const L = this.config.hidden.length;
+    const grads: Record<string, Matrix> = {};
+    const dscores = softmaxCrossEntropyBackward(cache.probs, targets);
+    const out = linearBackward(dscores, cache.inputs[L], params.Wout);
+    grads.Wout = out.dW;
+    grads.bout = out.db;
+    let da = out.dx;
+    for (let l = L; l >= 1; l--) {
+      const mask = cache.masks[l - 1];
+      const dh = mask ? dropoutBackward(da, mask) : da;
+      const dz = this.config.activation === "relu"
+        ? reluBackward(dh, cache.pre[l - 1])
+        : tanhBackward(dh, cache.act[l - 1]);
+      const layer = linearBackward(dz, cache.inputs[l - 1], params[`W${l}`]);
+      grads[`W${l}`] = layer.dW;
+      grads[`b${l}`] = layer.db;
+      da = layer.dx;
+    }
+    if (this.config.directConnections) {
+      const direct = linearBackward(dscores, cache.x, params.Wdirect);
+      grads.Wdirect = direct.dW;
+      da = add(da, direct.dx);
+    }
+    grads.E = embeddingBackward(da, cache.contexts, this.config.vocabSize);
+    // Same key order as the parameters, so records line up when printed side by side.
+    const ordered: Record<string, Matrix> = {};
+    for (const name of Object.keys(this.shapes())) ordered[name] = grads[name];
+    return ordered;
+  }
+
+  /**
+   * Mean cross-entropy (nats per word) of the batch, in evaluation mode unless `options.train`.
+   *
+   * @example
+   * ```ts
+   * import { assertAlmostEquals } from "@std/assert";
+   * import { MiniNeuralLM } from "./model.ts";
+   * import { indexMatrix } from "./tensor.ts";
+   * const model = new MiniNeuralLM({ vocabSize: 50, contextSize: 2, embedDim: 4, hidden: [8] });
+   * const params = model.init(0);
+   * // an untrained model is close to uniform: loss ≈ ln |V|
+   * assertAlmostEquals(model.loss(params, indexMatrix([[1, 2]]), [3]), Math.log(50), 0.5);
+   * ```
+   */
+  loss(
+    params: ModelParams,
+    contexts: IndexMatrix,
+    targets: ArrayLike<number>,
+    options: ForwardOptions = {},
+  ): number {
+    return crossEntropy(this.forward(params, contexts, options).probs, targets);
+  }
+}
