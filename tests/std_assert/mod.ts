@@ -295,6 +295,13 @@ export function assertThrows<E extends Error = Error>(
 }
 
 /** The asynchronous twin of {@linkcode assertThrows}: `fn` must return a promise that rejects. */
+export function assertRejects(fn: () => PromiseLike<unknown>, msg?: string): Promise<unknown>;
+export function assertRejects<E extends Error = Error>(
+  fn: () => PromiseLike<unknown>,
+  ErrorClass: ErrorClass<E>,
+  msgIncludes?: string,
+  msg?: string,
+): Promise<E>;
 export async function assertRejects<E extends Error = Error>(
   fn: () => PromiseLike<unknown>,
   errorClassOrMsg?: ErrorClass<E> | string,
