@@ -37,3 +37,7 @@ export * from "./model.ts";
 export * from "./train.ts";
 export * from "./generate.ts";
 export * from "./progress.ts";
+
+// checkpoints in the safetensors format
+export * from "./io/safetensors.ts";
+export * from "./io/checkpoint.ts";

@@ -1,7 +1,7 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { gradCheck, maxRelError, numericalGradient } from "../../lib/check/gradcheck.ts";
 import { Rng } from "../../lib/random.ts";
-import { clone, Matrix, matrix } from "../../lib/tensor.ts";
+import { clone, type Matrix, matrix } from "../../lib/tensor.ts";
 
 // L(A, v) = sum_ij A_ij^2 * v_j  => dL/dA_ij = 2 A_ij v_j, dL/dv_j = sum_i A_ij^2
 function loss(p: { A: Matrix; v: Matrix }): number {
