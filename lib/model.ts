@@ -27,7 +27,14 @@ import { crossEntropy, softmaxCrossEntropyBackward } from "./nn/cross_entropy.ts
 import { glorotNormal, heNormal, zerosInit } from "./nn/init.ts";
 import { argError, describeValue } from "./errors.ts";
 import { Rng } from "./random.ts";
-import { add, checkIndices, checkNonEmpty, type DType, type IndexMatrix, Matrix } from "./tensor.ts";
+import {
+  add,
+  checkIndices,
+  checkNonEmpty,
+  type DType,
+  type IndexMatrix,
+  Matrix,
+} from "./tensor.ts";
 
 /** The hyper-parameters that fix the model's shape. */
 export interface ModelConfig {
