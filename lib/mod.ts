@@ -41,3 +41,7 @@ export * from "./progress.ts";
 // checkpoints in the safetensors format
 export * from "./io/safetensors.ts";
 export * from "./io/checkpoint.ts";
+
+// the n-gram baseline and the mixture of Bengio et al. 2003
+export * from "./ngram/kneser_ney.ts";
+export * from "./ngram/mixture.ts";
