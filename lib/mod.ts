@@ -32,6 +32,15 @@ export * from "./nn/init.ts";
 // checking gradients
 export * from "./check/gradcheck.ts";
 
+// text: tokenizers, vocabulary, windows, the preprocessor
+export * from "./text/tokenize.ts";
+export * from "./text/vocab.ts";
+export * from "./text/windows.ts";
+export * from "./text/preprocessor.ts";
+
+// corpora: Brown (npm), first names, toy texts, local files
+export * from "./io/corpus.ts";
+
 // the model, its training and generation
 export * from "./model.ts";
 export * from "./train.ts";

@@ -114,19 +114,27 @@ export function linearBackward(dy: Matrix, x: Matrix, W: Matrix): LinearGrads {
   const dW = zeros(nOut, nIn, dy.dtype);
   const db = zeros(1, nOut, dy.dtype);
 
+  // The loops run so that the innermost index walks along a row in memory: row r of dx is a
+  // weighted sum of the rows of W, and row o of dW a weighted sum of the rows of x. The sums
+  // are kept in a float64 row and written out once.
+  const acc = new Float64Array(nIn);
   for (let r = 0; r < batch; r++) {
-    for (let i = 0; i < nIn; i++) {
-      let sum = 0;
-      for (let o = 0; o < nOut; o++) sum += dy.data[r * nOut + o] * W.data[o * nIn + i];
-      dx.data[r * nIn + i] = sum;
+    acc.fill(0);
+    for (let o = 0; o < nOut; o++) {
+      const g = dy.data[r * nOut + o];
+      if (g === 0) continue; // common after a ReLU: nothing flows back through this unit
+      for (let i = 0; i < nIn; i++) acc[i] += g * W.data[o * nIn + i];
     }
+    dx.data.set(acc, r * nIn);
   }
   for (let o = 0; o < nOut; o++) {
-    for (let i = 0; i < nIn; i++) {
-      let sum = 0;
-      for (let r = 0; r < batch; r++) sum += dy.data[r * nOut + o] * x.data[r * nIn + i];
-      dW.data[o * nIn + i] = sum;
+    acc.fill(0);
+    for (let r = 0; r < batch; r++) {
+      const g = dy.data[r * nOut + o];
+      if (g === 0) continue;
+      for (let i = 0; i < nIn; i++) acc[i] += g * x.data[r * nIn + i];
     }
+    dW.data.set(acc, o * nIn);
   }
   for (let o = 0; o < nOut; o++) {
     let sum = 0;
