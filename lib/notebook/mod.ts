@@ -1,0 +1,38 @@
+/**
+ * Notebook display for mini-neural-lm: matrix views, plotly figures, live figures and polars
+ * tables for the Deno Jupyter kernel.
+ *
+ * This is a separate entry point from `lib/mod.ts` because it loads nodejs-polars' native
+ * add-on and (on the first figure) reads plotly.js from disk: the model library itself needs
+ * neither. In a notebook next to the repository:
+ *
+ * ```ts ignore
+ * import { MiniNeuralLM, train } from "../lib/mod.ts";
+ * import { historyFrame, lossCurves, matrixView } from "../lib/notebook/mod.ts";
+ * ```
+ *
+ * | module | holds |
+ * | --- | --- |
+ * | `jupyter.ts` | MIME bundles, the display symbol, `show`, HTML/JSON escaping |
+ * | `display.ts` | `matrixView` (header + table or heatmap), `displayBundle` |
+ * | `plot.ts` | `Figure` and its builders: `lossCurves`, `lineChart`, `heatmap`, `histogram`, `barChart`, `scatter` |
+ * | `live.ts` | `liveFigure`: a figure redrawn in place while training |
+ * | `table.ts` | polars DataFrames: `historyFrame`, `vocabularyFrame`, `windowsFrame` |
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { displayBundle, lineChart, resetDisplayState } from "./mod.ts";
+ * resetDisplayState();
+ * const bundle = displayBundle(lineChart({ loss: [3, 2, 1.5] }, { title: "loss" }));
+ * assertEquals(bundle["text/plain"], 'Figure "loss": scatter "loss" (3 points)');
+ * ```
+ *
+ * @module
+ */
+
+export * from "./jupyter.ts";
+export * from "./plot.ts";
+export * from "./live.ts";
+export * from "./display.ts";
+export * from "./table.ts";
