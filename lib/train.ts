@@ -256,38 +256,36 @@ function positive(fn: string, name: string, v: number, integer = false): void {
   }
 }
 
+/** What the training loop reports as it goes: an update done, or an epoch done. */
+export type TrainEvent =
+  | { kind: "step"; record: StepRecord }
+  | { kind: "epoch"; record: EpochRecord; params: ModelParams };
+
 /**
- * Trains a model by minibatch SGD with momentum, evaluating on `valid` after every epoch and
- * keeping the best parameters.
- *
- * The same `params`, data and options give the same losses and parameters on every run (the
- * timing fields of the history excepted).
- *
- * @param model the model
- * @param params starting parameters (not modified)
- * @param data `train` examples and optional `valid` examples
- * @param options see {@linkcode TrainOptions}
+ * The training loop itself, as a generator: it yields after every update and every epoch and
+ * returns the {@linkcode TrainResult}. {@linkcode train} drives it to the end in one go;
+ * {@linkcode trainAsync} awaits the callbacks between events, so a notebook can redraw a plot
+ * while the model trains. Arguments as for {@linkcode train}.
  *
  * @example
  * ```ts
- * import { assert } from "@std/assert";
- * import { train } from "./train.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { trainLoop } from "./train.ts";
  * import { MiniNeuralLM } from "./model.ts";
  * import { indexMatrix } from "./tensor.ts";
- * // learn "0 → 1, 1 → 2, 2 → 0"
- * const model = new MiniNeuralLM({ vocabSize: 3, contextSize: 1, embedDim: 4, hidden: [8] });
- * const data = { contexts: indexMatrix([[0], [1], [2]]), targets: new Int32Array([1, 2, 0]) };
- * const result = train(model, model.init(1), { train: data }, { epochs: 60, batchSize: 3, lr: 0.5 });
- * const losses = result.history.epochs.map((e) => e.trainLoss);
- * assert(losses.at(-1)! < losses[0] / 4);
+ * const model = new MiniNeuralLM({ vocabSize: 3, contextSize: 1, embedDim: 2, hidden: [2] });
+ * const data = { contexts: indexMatrix([[0], [1]]), targets: new Int32Array([1, 2]) };
+ * const kinds = [...trainLoop(model, model.init(0), { train: data }, { epochs: 2, batchSize: 1 })]
+ *   .map((event) => event.kind);
+ * assertEquals(kinds, ["step", "step", "epoch", "step", "step", "epoch"]);
  * ```
  */
-export function train(
+export function* trainLoop(
   model: MiniNeuralLM,
   params: ModelParams,
   data: { train: Dataset; valid?: Dataset },
   options: TrainOptions = {},
-): TrainResult {
+): Generator<TrainEvent, TrainResult, void> {
   const fn = "train";
   const epochs = options.epochs ?? 5;
   const batchSize = options.batchSize ?? 64;
@@ -347,12 +345,12 @@ export function train(
       const rate = seen / elapsed;
       const record: StepRecord = { step: t, epoch, loss, lr, examplesPerSecond: rate };
       history.steps.push(record);
-      options.onStep?.(record);
       bar?.update(`epoch ${epoch}/${epochs}`, s + 1, stepsPerEpoch, {
         rate,
         loss,
         etaSeconds: (elapsed / (s + 1)) * (stepsPerEpoch - s - 1),
       });
+      yield { kind: "step", record };
     }
     const trainSeconds = (performance.now() - started) / 1000;
     const trainLoss = lossSum / seen;
@@ -375,7 +373,7 @@ export function train(
         (data.valid ? `, valid ppl ${record.validPerplexity.toFixed(2)}` : "") +
         `, ${Math.round(record.examplesPerSecond)} ex/s, ${formatDuration(record.seconds)}`,
     );
-    options.onEpoch?.(record, current);
+    yield { kind: "epoch", record, params: current };
 
     const score = data.valid ? valid.loss : trainLoss;
     if (score < bestLoss) {
@@ -389,4 +387,90 @@ export function train(
     }
   }
   return { params: best, lastParams: current, history, bestEpoch, stoppedEarly };
+}
+
+/**
+ * Trains a model by minibatch SGD with momentum, evaluating on `valid` after every epoch and
+ * keeping the best parameters.
+ *
+ * The same `params`, data and options give the same losses and parameters on every run (the
+ * timing fields of the history excepted).
+ *
+ * @param model the model
+ * @param params starting parameters (not modified)
+ * @param data `train` examples and optional `valid` examples
+ * @param options see {@linkcode TrainOptions}
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { train } from "./train.ts";
+ * import { MiniNeuralLM } from "./model.ts";
+ * import { indexMatrix } from "./tensor.ts";
+ * // learn "0 → 1, 1 → 2, 2 → 0"
+ * const model = new MiniNeuralLM({ vocabSize: 3, contextSize: 1, embedDim: 4, hidden: [8] });
+ * const data = { contexts: indexMatrix([[0], [1], [2]]), targets: new Int32Array([1, 2, 0]) };
+ * const result = train(model, model.init(1), { train: data }, { epochs: 60, batchSize: 3, lr: 0.5 });
+ * const losses = result.history.epochs.map((e) => e.trainLoss);
+ * assert(losses.at(-1)! < losses[0] / 4);
+ * ```
+ */
+export function train(
+  model: MiniNeuralLM,
+  params: ModelParams,
+  data: { train: Dataset; valid?: Dataset },
+  options: TrainOptions = {},
+): TrainResult {
+  const loop = trainLoop(model, params, data, options);
+  for (let next = loop.next();; next = loop.next()) {
+    if (next.done) return next.value;
+    const event = next.value;
+    if (event.kind === "step") options.onStep?.(event.record);
+    else options.onEpoch?.(event.record, event.params);
+  }
+}
+
+/** Callbacks of {@linkcode trainAsync}: as in {@linkcode TrainOptions}, but they may be async. */
+export interface AsyncTrainOptions extends Omit<TrainOptions, "onStep" | "onEpoch"> {
+  /** Called after every update; a returned promise is awaited before the next one. */
+  onStep?: (record: StepRecord) => void | Promise<void>;
+  /** Called after every epoch; a returned promise is awaited before the next one. */
+  onEpoch?: (record: EpochRecord, params: ModelParams) => void | Promise<void>;
+}
+
+/**
+ * {@linkcode train}, awaiting the callbacks: a notebook cell can `await live.update(...)` in
+ * `onEpoch`, and the kernel sends the new plot while training goes on. Same results as `train`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { train, trainAsync } from "./train.ts";
+ * import { MiniNeuralLM } from "./model.ts";
+ * import { indexMatrix } from "./tensor.ts";
+ * const model = new MiniNeuralLM({ vocabSize: 3, contextSize: 1, embedDim: 2, hidden: [2] });
+ * const data = { train: { contexts: indexMatrix([[0], [1]]), targets: new Int32Array([1, 2]) } };
+ * const seen: number[] = [];
+ * const a = await trainAsync(model, model.init(0), data, {
+ *   epochs: 3,
+ *   onEpoch: async (e) => { await Promise.resolve(); seen.push(e.epoch); },
+ * });
+ * assertEquals(seen, [1, 2, 3]);
+ * assertEquals(a.params, train(model, model.init(0), data, { epochs: 3 }).params);
+ * ```
+ */
+export async function trainAsync(
+  model: MiniNeuralLM,
+  params: ModelParams,
+  data: { train: Dataset; valid?: Dataset },
+  options: AsyncTrainOptions = {},
+): Promise<TrainResult> {
+  const { onStep, onEpoch, ...rest } = options;
+  const loop = trainLoop(model, params, data, rest);
+  for (let next = loop.next();; next = loop.next()) {
+    if (next.done) return next.value;
+    const event = next.value;
+    if (event.kind === "step") await onStep?.(event.record);
+    else await onEpoch?.(event.record, event.params);
+  }
 }
