@@ -1,0 +1,206 @@
+/// <reference lib="dom" />
+/**
+ * The lecture as a student sees it: a Jupyter Notebook server started here on 127.0.0.1, headless
+ * Debian Chromium driven by playwright-core, a notebook opened and run cell by cell through the
+ * page. The test waits for the kernel, then checks that every plot was drawn (plotly's SVG is in
+ * the page), that no cell shows an error, and saves a screenshot to out/screenshots/ (git-ignored).
+ * The server and the browser are always shut down.
+ *
+ * Without Jupyter or Chromium the test is reported as ignored, with the reason in its name;
+ * .ci/run installs both, so CI always runs it.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { chromium } from "playwright-core";
+
+const root = new URL("../", import.meta.url).pathname;
+const CHROMIUM = "/usr/bin/chromium";
+const JUPYTER = "/usr/bin/jupyter";
+/** The notebooks opened in the browser: the ones with the most plots. */
+const NOTEBOOKS = ["02_forward_pass.ipynb", "04_training.ipynb"];
+
+function missing(): string | null {
+  for (const [path, what] of [[CHROMIUM, "Chromium"], [JUPYTER, "Jupyter"]]) {
+    try {
+      Deno.statSync(path);
+    } catch {
+      return `${what} is not installed at ${path}`;
+    }
+  }
+  for (const name of NOTEBOOKS) {
+    try {
+      Deno.statSync(`${root}notebooks/${name}`);
+    } catch {
+      return `notebooks/${name} does not exist`;
+    }
+  }
+  return null;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function waitForServer(url: string, server: Deno.ChildProcess, seconds: number) {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    const exited = await Promise.race([
+      server.status.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), 250)),
+    ]);
+    if (exited) throw new Error("the Jupyter server exited before it answered");
+  }
+  throw new Error(`the Jupyter server did not answer at ${url} within ${seconds} s`);
+}
+
+const reason = missing();
+
+Deno.test({
+  name: reason
+    ? `browser: notebooks run in Chromium (ignored: ${reason}; .ci/run installs it)`
+    : `browser: ${NOTEBOOKS.join(", ")} run in Chromium, plots drawn, no errors`,
+  ignore: reason !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // The server serves a scratch folder inside out/ with copies of the notebooks, so that the
+    // session's saves never touch the committed files; "../lib" in the copies points two up.
+    const served = `${root}out/browser`;
+    await Deno.remove(served, { recursive: true }).catch(() => {});
+    await Deno.mkdir(served, { recursive: true });
+    await Deno.mkdir(`${root}out/screenshots`, { recursive: true });
+    for (const name of NOTEBOOKS) {
+      const text = await Deno.readTextFile(`${root}notebooks/${name}`);
+      await Deno.writeTextFile(`${served}/${name}`, text.replaceAll('\\"../lib/', '\\"../../lib/'));
+    }
+    const port = freePort();
+    const token = crypto.randomUUID();
+    const server = new Deno.Command(JUPYTER, {
+      args: [
+        "notebook",
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        `--port=${port}`,
+        `--NotebookApp.token=${token}`,
+        `--notebook-dir=${served}`,
+        "--NotebookApp.open_browser=False",
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const log: string[] = [];
+    const reader = server.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({ write: (chunk) => void log.push(chunk) }),
+    );
+    const base = `http://127.0.0.1:${port}`;
+    let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+    try {
+      await waitForServer(`${base}/api/status?token=${token}`, server, 60);
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      });
+      for (const name of NOTEBOOKS) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const pageErrors: string[] = [];
+        page.on("pageerror", (e) => pageErrors.push(String(e)));
+        await page.goto(`${base}/notebooks/${name}?token=${token}`);
+        // Wait for the notebook's JavaScript and a started kernel, then run every cell.
+        await page.waitForFunction(
+          () => {
+            // deno-lint-ignore no-explicit-any
+            const J = (globalThis as any).Jupyter;
+            return J?.notebook?.kernel?.is_connected?.() === true;
+          },
+          undefined,
+          { timeout: 120_000 },
+        );
+        await page.evaluate(() => {
+          // deno-lint-ignore no-explicit-any
+          (globalThis as any).Jupyter.notebook.execute_all_cells();
+        });
+        // Done when no code cell is queued or running ("*") and every one has a prompt number.
+        await page.waitForFunction(
+          () => {
+            // deno-lint-ignore no-explicit-any
+            const cells = (globalThis as any).Jupyter.notebook.get_cells() as any[];
+            const idle = document.querySelector("#kernel_indicator_icon.kernel_idle_icon");
+            const failed = document.querySelector(".output_error") !== null;
+            // After an error the kernel skips the queued cells, which then never get a number.
+            return (failed && idle !== null) ||
+              cells.every((c) =>
+                c.cell_type !== "code" || typeof c.input_prompt_number === "number"
+              );
+          },
+          undefined,
+          { timeout: 300_000, polling: 500 },
+        );
+        const plotCells = await page.evaluate(() => {
+          // deno-lint-ignore no-explicit-any
+          const cells = (globalThis as any).Jupyter.notebook.get_cells() as any[];
+          return cells.filter((c) => (c.metadata?.tags ?? []).includes("plot")).length;
+        });
+        // Plotly draws asynchronously once its library has loaded: give it a moment.
+        await page.waitForFunction(
+          (n: number) => document.querySelectorAll(".js-plotly-plot .main-svg").length >= n,
+          plotCells,
+          { timeout: 60_000 },
+        ).catch(() => {});
+        const drawn = await page.evaluate(() =>
+          document.querySelectorAll(".js-plotly-plot .main-svg").length
+        );
+        const errors = await page.evaluate(() =>
+          Array.from(document.querySelectorAll(".output_error")).map((e) =>
+            (e.textContent ?? "").slice(0, 300)
+          )
+        );
+        await page.screenshot({
+          path: `${root}out/screenshots/${name.replace(".ipynb", ".png")}`,
+          fullPage: true,
+        });
+        assertEquals(errors, [], `${name}: cells show errors`);
+        assert(plotCells > 0, `${name}: no cell is tagged "plot"`);
+        assert(
+          drawn >= plotCells,
+          `${name}: ${drawn} plots drawn for ${plotCells} plot cells; page errors: ${pageErrors}`,
+        );
+        await page.close();
+      }
+    } catch (e) {
+      const tail = log.join("").slice(-2000);
+      throw new Error(`${(e as Error).message}\n--- Jupyter server log (tail) ---\n${tail}`);
+    } finally {
+      await browser?.close().catch(() => {});
+      try {
+        server.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+      const status = await Promise.race([
+        server.status,
+        new Promise<null>((r) => setTimeout(() => r(null), 10_000)),
+      ]);
+      if (status === null) server.kill("SIGKILL");
+      await server.status;
+      await reader.catch(() => {});
+    }
+  },
+});
