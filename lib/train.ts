@@ -245,6 +245,45 @@ export function evaluate(
   return { loss, perplexity: Math.exp(loss) };
 }
 
+/**
+ * The probability the model gives each target, `p(target_t | context_t)` for every example, in
+ * evaluation mode: what the n-gram mixture of Bengio et al. 2003 averages, and what perplexity
+ * summarises, `ppl = exp(−mean log p)`.
+ *
+ * @returns a `Float64Array [N]`
+ *
+ * @example
+ * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { evaluate, targetProbabilities } from "./train.ts";
+ * import { MiniNeuralLM } from "./model.ts";
+ * import { indexMatrix } from "./tensor.ts";
+ * const model = new MiniNeuralLM({ vocabSize: 4, contextSize: 1, embedDim: 2, hidden: [3] });
+ * const data = { contexts: indexMatrix([[0], [1]]), targets: new Int32Array([1, 2]) };
+ * const p = targetProbabilities(model, model.init(0), data);
+ * const meanLog = (Math.log(p[0]) + Math.log(p[1])) / 2;
+ * assertAlmostEquals(evaluate(model, model.init(0), data).loss, -meanLog, 1e-12);
+ * ```
+ */
+export function targetProbabilities(
+  model: MiniNeuralLM,
+  params: ModelParams,
+  data: Dataset,
+  batchSize = 256,
+): Float64Array {
+  checkDataset("targetProbabilities", "data", data, model);
+  const n = data.targets.length;
+  const out = new Float64Array(n);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let start = 0; start < n; start += batchSize) {
+    const end = Math.min(n, start + batchSize);
+    const b = batch(data, order, start, end);
+    const { probs } = model.forward(params, b.contexts);
+    for (let r = 0; r < end - start; r++) out[start + r] = probs.get(r, b.targets[r]);
+  }
+  return out;
+}
+
 function positive(fn: string, name: string, v: number, integer = false): void {
   if (!(v > 0) || (integer && !Number.isInteger(v))) {
     throw argError(

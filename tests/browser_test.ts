@@ -23,7 +23,7 @@ function missing(): string | null {
     try {
       Deno.statSync(path);
     } catch {
-      return `${what} is not installed at ${path}`;
+      return `${what} is not installed at ${path} (.ci/run installs it)`;
     }
   }
   for (const name of NOTEBOOKS) {
@@ -66,7 +66,7 @@ const reason = missing();
 
 Deno.test({
   name: reason
-    ? `browser: notebooks run in Chromium (ignored: ${reason}; .ci/run installs it)`
+    ? `browser: notebooks run in Chromium (ignored: ${reason})`
     : `browser: ${NOTEBOOKS.join(", ")} run in Chromium, plots drawn, no errors`,
   ignore: reason !== null,
   sanitizeResources: false,
