@@ -47,6 +47,9 @@ export * from "./train.ts";
 export * from "./generate.ts";
 export * from "./progress.ts";
 
+// exercises for students: checkers that say what is wrong
+export * from "./exercises.ts";
+
 // checkpoints in the safetensors format
 export * from "./io/safetensors.ts";
 export * from "./io/checkpoint.ts";
