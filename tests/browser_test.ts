@@ -62,6 +62,86 @@ async function waitForServer(url: string, server: Deno.ChildProcess, seconds: nu
   throw new Error(`the Jupyter server did not answer at ${url} within ${seconds} s`);
 }
 
+type Browser = Awaited<ReturnType<typeof chromium.launch>>;
+
+/** Opens a notebook, runs all its cells through the page, counts plots and errors, shoots. */
+async function runInPage(browser: Browser, base: string, token: string, name: string) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const pageErrors: string[] = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  try {
+    await page.goto(`${base}/notebooks/${name}?token=${token}`);
+    // Wait for the notebook's JavaScript and a connected kernel, then run every cell.
+    await page.waitForFunction(
+      () => {
+        // deno-lint-ignore no-explicit-any
+        const J = (globalThis as any).Jupyter;
+        return J?.notebook?.kernel?.is_connected?.() === true;
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
+    await page.evaluate(() => {
+      // deno-lint-ignore no-explicit-any
+      const notebook = (globalThis as any).Jupyter.notebook;
+      notebook.clear_all_output();
+      notebook.execute_all_cells();
+    });
+    // Done when every code cell has a prompt number (none queued or running, "*"), or when a
+    // cell failed and the kernel is idle: after an error the queued cells are skipped.
+    await page.waitForFunction(
+      () => {
+        // deno-lint-ignore no-explicit-any
+        const cells = (globalThis as any).Jupyter.notebook.get_cells() as any[];
+        const idle = document.querySelector("#kernel_indicator_icon.kernel_idle_icon");
+        const failed = document.querySelector(".output_error") !== null;
+        return (failed && idle !== null) ||
+          cells.every((c) => c.cell_type !== "code" || typeof c.input_prompt_number === "number");
+      },
+      undefined,
+      { timeout: 300_000, polling: 500 },
+    );
+    const plotCells = await page.evaluate(() => {
+      // deno-lint-ignore no-explicit-any
+      const cells = (globalThis as any).Jupyter.notebook.get_cells() as any[];
+      return cells.filter((c) => (c.metadata?.tags ?? []).includes("plot")).length;
+    });
+    // Plotly draws asynchronously once its library has loaded: give it time.
+    await page.waitForFunction(
+      (n: number) => document.querySelectorAll(".js-plotly-plot .main-svg").length >= n,
+      plotCells,
+      { timeout: 60_000 },
+    ).catch(() => {});
+    const drawn = await page.evaluate(() =>
+      document.querySelectorAll(".js-plotly-plot .main-svg").length
+    );
+    const errors = await page.evaluate(() =>
+      Array.from(document.querySelectorAll(".output_error")).map((e) =>
+        (e.textContent ?? "").slice(0, 300)
+      )
+    );
+    // Notebook 6 scrolls inside a panel, so a full-page shot would hold one screen only:
+    // make the window as tall as the notebook first (capped), then shoot.
+    const height = await page.evaluate(() =>
+      document.getElementById("notebook")?.scrollHeight ?? 900
+    );
+    await page.setViewportSize({ width: 1280, height: Math.min(height + 150, 30_000) });
+    await page.waitForTimeout(500);
+    await page.screenshot({
+      path: `${root}out/screenshots/${name.replace(".ipynb", ".png")}`,
+      fullPage: true,
+    });
+    // Shut this notebook's kernel down, so the next notebook has the machine to itself.
+    await page.evaluate(() => {
+      // deno-lint-ignore no-explicit-any
+      (globalThis as any).Jupyter.notebook.session.delete();
+    });
+    return { ok: errors.length === 0 && drawn >= plotCells, plotCells, drawn, errors, pageErrors };
+  } finally {
+    await page.close();
+  }
+}
+
 const reason = missing();
 
 Deno.test({
@@ -103,7 +183,7 @@ Deno.test({
       new WritableStream({ write: (chunk) => void log.push(chunk) }),
     );
     const base = `http://127.0.0.1:${port}`;
-    let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+    let browser: Browser | undefined;
     try {
       await waitForServer(`${base}/api/status?token=${token}`, server, 60);
       browser = await chromium.launch({
@@ -119,70 +199,22 @@ Deno.test({
         ],
       });
       for (const name of NOTEBOOKS) {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-        const pageErrors: string[] = [];
-        page.on("pageerror", (e) => pageErrors.push(String(e)));
-        await page.goto(`${base}/notebooks/${name}?token=${token}`);
-        // Wait for the notebook's JavaScript and a started kernel, then run every cell.
-        await page.waitForFunction(
-          () => {
-            // deno-lint-ignore no-explicit-any
-            const J = (globalThis as any).Jupyter;
-            return J?.notebook?.kernel?.is_connected?.() === true;
-          },
-          undefined,
-          { timeout: 120_000 },
-        );
-        await page.evaluate(() => {
-          // deno-lint-ignore no-explicit-any
-          (globalThis as any).Jupyter.notebook.execute_all_cells();
-        });
-        // Done when no code cell is queued or running ("*") and every one has a prompt number.
-        await page.waitForFunction(
-          () => {
-            // deno-lint-ignore no-explicit-any
-            const cells = (globalThis as any).Jupyter.notebook.get_cells() as any[];
-            const idle = document.querySelector("#kernel_indicator_icon.kernel_idle_icon");
-            const failed = document.querySelector(".output_error") !== null;
-            // After an error the kernel skips the queued cells, which then never get a number.
-            return (failed && idle !== null) ||
-              cells.every((c) =>
-                c.cell_type !== "code" || typeof c.input_prompt_number === "number"
-              );
-          },
-          undefined,
-          { timeout: 300_000, polling: 500 },
-        );
-        const plotCells = await page.evaluate(() => {
-          // deno-lint-ignore no-explicit-any
-          const cells = (globalThis as any).Jupyter.notebook.get_cells() as any[];
-          return cells.filter((c) => (c.metadata?.tags ?? []).includes("plot")).length;
-        });
-        // Plotly draws asynchronously once its library has loaded: give it a moment.
-        await page.waitForFunction(
-          (n: number) => document.querySelectorAll(".js-plotly-plot .main-svg").length >= n,
-          plotCells,
-          { timeout: 60_000 },
-        ).catch(() => {});
-        const drawn = await page.evaluate(() =>
-          document.querySelectorAll(".js-plotly-plot .main-svg").length
-        );
-        const errors = await page.evaluate(() =>
-          Array.from(document.querySelectorAll(".output_error")).map((e) =>
-            (e.textContent ?? "").slice(0, 300)
-          )
-        );
-        await page.screenshot({
-          path: `${root}out/screenshots/${name.replace(".ipynb", ".png")}`,
-          fullPage: true,
-        });
-        assertEquals(errors, [], `${name}: cells show errors`);
-        assert(plotCells > 0, `${name}: no cell is tagged "plot"`);
+        // The Deno kernel now and then signs an IOPub message wrongly when the machine is busy,
+        // and the server drops it ("Invalid Signature" in its log), so one output can go
+        // missing. Such a run is repeated once in a fresh kernel; any other failure is final.
+        let result = await runInPage(browser, base, token, name);
+        const signatureErrors = () => (log.join("").match(/Invalid Signature/g) ?? []).length;
+        if (!result.ok && signatureErrors() > 0) {
+          console.warn(`${name}: the kernel dropped a message (Invalid Signature); running again`);
+          result = await runInPage(browser, base, token, name);
+        }
+        assertEquals(result.errors, [], `${name}: cells show errors`);
+        assert(result.plotCells > 0, `${name}: no cell is tagged "plot"`);
         assert(
-          drawn >= plotCells,
-          `${name}: ${drawn} plots drawn for ${plotCells} plot cells; page errors: ${pageErrors}`,
+          result.drawn >= result.plotCells,
+          `${name}: ${result.drawn} plots drawn for ${result.plotCells} plot cells; ` +
+            `page errors: ${result.pageErrors}`,
         );
-        await page.close();
       }
     } catch (e) {
       const tail = log.join("").slice(-2000);
