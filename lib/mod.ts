@@ -50,6 +50,10 @@ export * from "./progress.ts";
 // exercises for students: checkers that say what is wrong
 export * from "./exercises.ts";
 
+// fast paths: WebAssembly kernels shared between threads, tested against nn/
+export * from "./kernels/fast.ts";
+export { KernelArena, kernelsAvailable } from "./kernels/wasm.ts";
+
 // checkpoints in the safetensors format
 export * from "./io/safetensors.ts";
 export * from "./io/checkpoint.ts";

@@ -17,6 +17,15 @@
 import { argError, describeValue } from "./errors.ts";
 import type { MiniNeuralLM, ModelParams } from "./model.ts";
 import { momentumStep } from "./nn/momentum.ts";
+import {
+  fastEvaluate,
+  type FastState,
+  fastSupports,
+  fastTargetProbabilities,
+  fastTrainStep,
+  fromFastState,
+  toFastState,
+} from "./kernels/fast.ts";
 import { crossEntropy } from "./nn/cross_entropy.ts";
 import { formatDuration, ProgressBar, type ProgressSink } from "./progress.ts";
 import { Rng } from "./random.ts";
@@ -64,6 +73,24 @@ export function learningRate(lr0: number, schedule: Schedule, t: number, epoch: 
     case "step":
       return lr0 * schedule.factor ** Math.floor(epoch / schedule.every);
   }
+}
+
+/** `"fast"`: the WebAssembly kernels where they cover the model; `"reference"`: the pure path. */
+export type Engine = "fast" | "reference";
+
+/** A {@linkcode FastState} for the model when `engine` asks for one and the model is covered. */
+function fastStateFor(
+  fn: string,
+  engine: unknown,
+  model: MiniNeuralLM,
+  params: ModelParams,
+): FastState | null {
+  if (engine !== "fast" && engine !== "reference") {
+    throw argError(fn, "engine", `"fast" or "reference"`, describeValue(engine));
+  }
+  return engine === "fast" && fastSupports(model.config) === null
+    ? toFastState(model, params)
+    : null;
 }
 
 /** What happened at one update. */
@@ -132,6 +159,13 @@ export interface TrainOptions {
   onStep?: (record: StepRecord) => void;
   /** Called after every epoch with the current parameters. */
   onEpoch?: (record: EpochRecord, params: ModelParams) => void;
+  /**
+   * Which implementation runs the steps (default `"fast"`): `"fast"` uses the WebAssembly kernels
+   * of `kernels/fast.ts` on every core when the model is float32 (see `fastSupports`; float64
+   * models always take the reference path); `"reference"` composes the pure equations of `nn/`,
+   * as the lecture notebooks do. Both give the same numbers to float32 precision.
+   */
+  engine?: Engine;
   /** Draw a progress bar: `true` on standard error, or a sink of your own (default false). */
   progress?: boolean | ProgressSink;
 }
@@ -230,10 +264,20 @@ export function evaluate(
   params: ModelParams,
   data: Dataset,
   batchSize = 256,
+  engine: Engine = "fast",
 ): { loss: number; perplexity: number } {
   checkDataset("evaluate", "data", data, model);
   const n = data.targets.length;
   if (n === 0) throw argError("evaluate", "data", "at least one example", "0");
+  const fast = fastStateFor("evaluate", engine, model, params);
+  if (fast) {
+    try {
+      const loss = fastEvaluate(fast, data.contexts, data.targets);
+      return { loss, perplexity: Math.exp(loss) };
+    } finally {
+      fast.dispose();
+    }
+  }
   const order = Int32Array.from({ length: n }, (_, i) => i);
   let total = 0;
   for (let start = 0; start < n; start += batchSize) {
@@ -270,8 +314,17 @@ export function targetProbabilities(
   params: ModelParams,
   data: Dataset,
   batchSize = 256,
+  engine: Engine = "fast",
 ): Float64Array {
   checkDataset("targetProbabilities", "data", data, model);
+  const fast = fastStateFor("targetProbabilities", engine, model, params);
+  if (fast) {
+    try {
+      return fastTargetProbabilities(fast, data.contexts, data.targets);
+    } finally {
+      fast.dispose();
+    }
+  }
   const n = data.targets.length;
   const out = new Float64Array(n);
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -355,6 +408,9 @@ export function* trainLoop(
   const stepsPerEpoch = Math.min(Math.ceil(n / batchSize), options.maxStepsPerEpoch ?? Infinity);
   const history: History = { steps: [], epochs: [] };
 
+  // The fast path keeps parameters and velocities in WebAssembly memory, updated in place;
+  // `current` is refreshed from it at the end of every epoch.
+  const fast = fastStateFor(fn, options.engine ?? "fast", model, params);
   let current = params;
   let velocity: Record<string, Matrix> | undefined = undefined;
   let best = params;
@@ -364,66 +420,78 @@ export function* trainLoop(
   let t = 0;
   let stoppedEarly = false;
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const started = performance.now();
-    const order = rng.permutation(n);
-    let lossSum = 0, seen = 0, lr = lr0;
-    for (let s = 0; s < stepsPerEpoch; s++) {
-      const mini = batch(data.train, order, s * batchSize, Math.min(n, (s + 1) * batchSize));
-      const { probs, cache } = model.forward(current, mini.contexts, { train: true, rng });
-      const loss = crossEntropy(probs, mini.targets);
-      const grads = model.backward(current, cache, mini.targets);
-      lr = learningRate(lr0, schedule, t, epoch - 1);
-      const stepped = momentumStep(current, grads, velocity, { lr, beta, weightDecay });
-      current = stepped.params;
-      velocity = stepped.velocity;
-      t++;
-      lossSum += loss * mini.targets.length;
-      seen += mini.targets.length;
-      const elapsed = (performance.now() - started) / 1000;
-      const rate = seen / elapsed;
-      const record: StepRecord = { step: t, epoch, loss, lr, examplesPerSecond: rate };
-      history.steps.push(record);
-      bar?.update(`epoch ${epoch}/${epochs}`, s + 1, stepsPerEpoch, {
-        rate,
-        loss,
-        etaSeconds: (elapsed / (s + 1)) * (stepsPerEpoch - s - 1),
-      });
-      yield { kind: "step", record };
-    }
-    const trainSeconds = (performance.now() - started) / 1000;
-    const trainLoss = lossSum / seen;
-    const valid = data.valid
-      ? evaluate(model, current, data.valid)
-      : { loss: NaN, perplexity: NaN };
-    const record: EpochRecord = {
-      epoch,
-      trainLoss,
-      trainPerplexity: Math.exp(trainLoss),
-      validLoss: valid.loss,
-      validPerplexity: valid.perplexity,
-      lr,
-      examplesPerSecond: seen / trainSeconds,
-      seconds: (performance.now() - started) / 1000,
-    };
-    history.epochs.push(record);
-    bar?.done(
-      `epoch ${epoch}/${epochs}: train ppl ${record.trainPerplexity.toFixed(2)}` +
-        (data.valid ? `, valid ppl ${record.validPerplexity.toFixed(2)}` : "") +
-        `, ${Math.round(record.examplesPerSecond)} ex/s, ${formatDuration(record.seconds)}`,
-    );
-    yield { kind: "epoch", record, params: current };
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const started = performance.now();
+      const order = rng.permutation(n);
+      let lossSum = 0, seen = 0, lr = lr0;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        const mini = batch(data.train, order, s * batchSize, Math.min(n, (s + 1) * batchSize));
+        lr = learningRate(lr0, schedule, t, epoch - 1);
+        let loss: number;
+        if (fast) {
+          loss = fastTrainStep(fast, mini.contexts, mini.targets, { lr, beta, weightDecay, rng });
+        } else {
+          const { probs, cache } = model.forward(current, mini.contexts, { train: true, rng });
+          loss = crossEntropy(probs, mini.targets);
+          const grads = model.backward(current, cache, mini.targets);
+          const stepped = momentumStep(current, grads, velocity, { lr, beta, weightDecay });
+          current = stepped.params;
+          velocity = stepped.velocity;
+        }
+        t++;
+        lossSum += loss * mini.targets.length;
+        seen += mini.targets.length;
+        const elapsed = (performance.now() - started) / 1000;
+        const rate = seen / elapsed;
+        const record: StepRecord = { step: t, epoch, loss, lr, examplesPerSecond: rate };
+        history.steps.push(record);
+        bar?.update(`epoch ${epoch}/${epochs}`, s + 1, stepsPerEpoch, {
+          rate,
+          loss,
+          etaSeconds: (elapsed / (s + 1)) * (stepsPerEpoch - s - 1),
+        });
+        yield { kind: "step", record };
+      }
+      const trainSeconds = (performance.now() - started) / 1000;
+      const trainLoss = lossSum / seen;
+      if (fast) current = fromFastState(fast).params;
+      let valid = { loss: NaN, perplexity: NaN };
+      if (data.valid && fast) {
+        const loss = fastEvaluate(fast, data.valid.contexts, data.valid.targets);
+        valid = { loss, perplexity: Math.exp(loss) };
+      } else if (data.valid) valid = evaluate(model, current, data.valid, 256, "reference");
+      const record: EpochRecord = {
+        epoch,
+        trainLoss,
+        trainPerplexity: Math.exp(trainLoss),
+        validLoss: valid.loss,
+        validPerplexity: valid.perplexity,
+        lr,
+        examplesPerSecond: seen / trainSeconds,
+        seconds: (performance.now() - started) / 1000,
+      };
+      history.epochs.push(record);
+      bar?.done(
+        `epoch ${epoch}/${epochs}: train ppl ${record.trainPerplexity.toFixed(2)}` +
+          (data.valid ? `, valid ppl ${record.validPerplexity.toFixed(2)}` : "") +
+          `, ${Math.round(record.examplesPerSecond)} ex/s, ${formatDuration(record.seconds)}`,
+      );
+      yield { kind: "epoch", record, params: current };
 
-    const score = data.valid ? valid.loss : trainLoss;
-    if (score < bestLoss) {
-      bestLoss = score;
-      best = current;
-      bestEpoch = epoch;
-      sinceBest = 0;
-    } else if (++sinceBest >= patience && data.valid) {
-      stoppedEarly = epoch < epochs;
-      break;
+      const score = data.valid ? valid.loss : trainLoss;
+      if (score < bestLoss) {
+        bestLoss = score;
+        best = current;
+        bestEpoch = epoch;
+        sinceBest = 0;
+      } else if (++sinceBest >= patience && data.valid) {
+        stoppedEarly = epoch < epochs;
+        break;
+      }
     }
+  } finally {
+    fast?.dispose();
   }
   return { params: best, lastParams: current, history, bestEpoch, stoppedEarly };
 }

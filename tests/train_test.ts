@@ -9,7 +9,14 @@ import {
 import { MiniNeuralLM } from "../lib/model.ts";
 import { Rng } from "../lib/random.ts";
 import { clone, IndexMatrix, indexMatrix } from "../lib/tensor.ts";
-import { batch, type Dataset, evaluate, learningRate, train } from "../lib/train.ts";
+import {
+  batch,
+  type Dataset,
+  evaluate,
+  learningRate,
+  targetProbabilities,
+  train,
+} from "../lib/train.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 
 /** A toy language: word w is followed by (w * 3 + 1) mod V, except every 5th step is random. */
@@ -148,4 +155,69 @@ Deno.test("train refuses bad options and bad data, naming them", () => {
   assertThrows(() => train(model, p, { train: badTarget }), RangeError, "data.train.targets[0]");
   const empty = { contexts: new IndexMatrix(0, 2, new Int32Array(0)), targets: new Int32Array(0) };
   assertThrows(() => train(model, p, { train: empty }), RangeError, "at least one example");
+});
+
+// ---- the fast engine (lib/kernels/fast.ts) -------------------------------------------------
+
+const model32 = new MiniNeuralLM({
+  vocabSize: 12,
+  contextSize: 2,
+  embedDim: 6,
+  hidden: [16],
+  dropout: 0.2,
+  dtype: "float32",
+});
+
+Deno.test("the fast engine trains like the reference engine: same history and parameters", () => {
+  const options = {
+    epochs: 4,
+    batchSize: 50,
+    lr: 0.3,
+    weightDecay: 1e-3,
+    schedule: { kind: "decay" as const, rate: 0.01 },
+    seed: 5,
+  };
+  const fast = train(model32, model32.init(3), data, options); // engine "fast" by default
+  const ref = train(model32, model32.init(3), data, { ...options, engine: "reference" });
+  assertEquals(fast.history.steps.length, ref.history.steps.length);
+  fast.history.steps.forEach((s, i) => {
+    assertAlmostEquals(s.loss, ref.history.steps[i].loss, 1e-4 * ref.history.steps[i].loss);
+    assertEquals(s.lr, ref.history.steps[i].lr);
+  });
+  fast.history.epochs.forEach((e, i) => {
+    assertAlmostEquals(e.validLoss, ref.history.epochs[i].validLoss, 1e-4);
+  });
+  assertEquals(fast.bestEpoch, ref.bestEpoch);
+  for (const name of Object.keys(ref.lastParams)) {
+    const a = fast.lastParams[name].data, b = ref.lastParams[name].data;
+    let diff = 0, size = 0;
+    for (let k = 0; k < a.length; k++) {
+      diff = Math.max(diff, Math.abs(a[k] - b[k]));
+      size = Math.max(size, Math.abs(b[k]));
+    }
+    assertLess(diff, 1e-4 * size, name);
+  }
+});
+
+Deno.test("the fast engine: float64 models and engine 'reference' take the pure path", () => {
+  // A float64 model is not covered: engine "fast" silently uses the reference path, so the
+  // numbers are bit-for-bit those of engine "reference".
+  const a = train(model, model.init(3), data, { epochs: 2, engine: "fast" });
+  const b = train(model, model.init(3), data, { epochs: 2, engine: "reference" });
+  assertEquals(a.params.W1.data, b.params.W1.data);
+  assertThrows(
+    () => train(model32, model32.init(3), data, { engine: "gpu" as "fast" }),
+    RangeError,
+    "train: engine expected",
+  );
+});
+
+Deno.test("evaluate and targetProbabilities: fast and reference engines agree", () => {
+  const params = model32.init(4);
+  const fast = evaluate(model32, params, data.valid);
+  const ref = evaluate(model32, params, data.valid, 256, "reference");
+  assertAlmostEquals(fast.loss, ref.loss, 1e-5);
+  const pf = targetProbabilities(model32, params, data.valid);
+  const pr = targetProbabilities(model32, params, data.valid, 256, "reference");
+  for (let i = 0; i < pr.length; i++) assertAlmostEquals(pf[i], pr[i], 1e-5 * pr[i]);
 });

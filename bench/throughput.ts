@@ -1,0 +1,200 @@
+/**
+ * The canonical training throughput of issue 5, end to end: examples per second of the full
+ * step (forward, backward and update) of the fast path, with every thread and with one, and of
+ * the pure reference path on fewer examples, in the same run.
+ *
+ * ```sh
+ * deno run -A bench/throughput.ts                       # Brown, 50,048 examples (391 minibatches)
+ * deno run -A bench/throughput.ts --examples 12800 --reference-examples 256 --data synthetic
+ * ```
+ *
+ * Prints examples/s, GFLOP/s (three matrix products per layer and pass, `2·m·n·k` each: about
+ * 8.45 MFLOP per example), the fraction of the machine's assumed fp32 peak, the peak resident
+ * memory, and the ratios to the issue's reference figures. These machines are noisy: the
+ * per-minibatch median is printed beside the overall rate.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { MiniNeuralLM, type ModelParams } from "../lib/model.ts";
+import { crossEntropy } from "../lib/nn/cross_entropy.ts";
+import { momentumStep } from "../lib/nn/momentum.ts";
+import type { Matrix } from "../lib/tensor.ts";
+import { fastTrainStep, toFastState } from "../lib/kernels/fast.ts";
+import {
+  ASSUMED_PEAK_GFLOPS,
+  type BenchData,
+  brownData,
+  CANONICAL_TRAINING,
+  canonicalConfig,
+  flopsPerExample,
+  syntheticData,
+  take,
+} from "./canonical.ts";
+
+/** Figures from the issue, measured on a 2-vCPU AMD EPYC (Zen 4) at 2.6 GHz. */
+const ISSUE_FIGURES = { "TensorFlow.js wasm": 324, "PyTorch CPU": 5900 };
+
+interface Run {
+  label: string;
+  examples: number;
+  seconds: number;
+  medianStepSeconds: number;
+  firstLoss: number;
+  lastLoss: number;
+}
+
+let peakRss = 0;
+function sampleMemory(): void {
+  peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Runs `steps` minibatches after one warm-up minibatch. */
+function timeSteps(
+  label: string,
+  data: BenchData,
+  steps: number,
+  step: (contexts: BenchData["contexts"], targets: Int32Array) => number,
+): Run {
+  const B = CANONICAL_TRAINING.batchSize;
+  const warm = take(data, 0, B);
+  step(warm.contexts, warm.targets);
+  const times: number[] = [];
+  let firstLoss = NaN, lastLoss = NaN;
+  const started = performance.now();
+  for (let s = 0; s < steps; s++) {
+    const mini = take(data, ((s + 1) * B) % (data.targets.length - B), B);
+    const t0 = performance.now();
+    const loss = step(mini.contexts, mini.targets);
+    times.push((performance.now() - t0) / 1000);
+    if (s === 0) firstLoss = loss;
+    lastLoss = loss;
+    if (s % 16 === 0) sampleMemory();
+  }
+  sampleMemory();
+  return {
+    label,
+    examples: steps * B,
+    seconds: (performance.now() - started) / 1000,
+    medianStepSeconds: median(times),
+    firstLoss,
+    lastLoss,
+  };
+}
+
+function machine(): string {
+  let cpu = "unknown CPU";
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    cpu = info.match(/model name\s*:\s*(.*)/)?.[1] ?? cpu;
+  } catch { /* not Linux, or no permission */ }
+  return `${cpu}, ${navigator.hardwareConcurrency} logical cores; Deno ${Deno.version.deno}, ` +
+    `V8 ${Deno.version.v8}`;
+}
+
+const args = parseArgs({
+  args: Deno.args,
+  options: {
+    examples: { type: "string", default: "50048" },
+    "reference-examples": { type: "string", default: "384" },
+    data: { type: "string", default: "brown" },
+    threads: { type: "string", default: "" },
+    json: { type: "boolean", default: false },
+  },
+});
+const B = CANONICAL_TRAINING.batchSize;
+const steps = Math.ceil(Number(args.values.examples) / B);
+const referenceSteps = Math.max(1, Math.ceil(Number(args.values["reference-examples"]) / B));
+const data = (args.values.data === "brown" ? await brownData() : null) ??
+  syntheticData(Math.max(steps + 2, referenceSteps + 2) * B);
+const config = canonicalConfig(data.vocabSize);
+const model = new MiniNeuralLM(config);
+const params = model.init(1);
+const flops = flopsPerExample(config);
+const { lr, beta } = CANONICAL_TRAINING;
+sampleMemory();
+
+const runs: Run[] = [];
+const cores = navigator.hardwareConcurrency;
+const threadCounts = args.values.threads
+  ? args.values.threads.split(",").map(Number)
+  : [...new Set([cores, 1])];
+for (const threads of threadCounts) {
+  using state = toFastState(model, params, undefined, { threads });
+  state.waitForHelpers();
+  const label = `fast, ${state.threads} thread${state.threads > 1 ? "s" : ""}`;
+  runs.push(timeSteps(label, data, steps, (c, t) => fastTrainStep(state, c, t, { lr, beta })));
+}
+
+let current: ModelParams = params;
+let velocity: Record<string, Matrix> | undefined;
+runs.push(timeSteps("reference (pure TypeScript)", data, referenceSteps, (c, t) => {
+  const { probs, cache } = model.forward(current, c, { train: true });
+  const loss = crossEntropy(probs, t);
+  const grads = model.backward(current, cache, t);
+  ({ params: current, velocity } = momentumStep(current, grads, velocity, { lr, beta }));
+  return loss;
+}));
+
+const reference = runs[runs.length - 1];
+const rate = (r: Run) => r.examples / r.seconds;
+const medianRate = (r: Run) => B / r.medianStepSeconds;
+if (args.values.json) {
+  console.log(JSON.stringify({
+    data: data.description,
+    machine: machine(),
+    flopsPerExample: flops,
+    assumedPeakGflops: ASSUMED_PEAK_GFLOPS,
+    peakRssBytes: peakRss,
+    runs: runs.map((r) => ({
+      ...r,
+      examplesPerSecond: rate(r),
+      medianExamplesPerSecond: medianRate(r),
+    })),
+  }));
+} else {
+  const f = (x: number, digits = 0) =>
+    x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  console.log("mini-neural-lm: canonical training throughput (issue 5)");
+  console.log(`data     ${data.description}`);
+  console.log(
+    `model    context 4, embedding 60, hidden [100] ReLU, softmax over ${f(config.vocabSize)}, ` +
+      `float32; minibatch ${B}, momentum ${beta}, lr ${lr}`,
+  );
+  console.log(`machine  ${machine()}`);
+  console.log(
+    `FLOPs    ${f(flops / 1e6, 2)} M per example; assumed peak ${f(ASSUMED_PEAK_GFLOPS, 1)} ` +
+      `GFLOP/s (2 cores x 16 fp32 lanes x FMA x 2.6 GHz; not detected)`,
+  );
+  console.log("");
+  for (const r of runs) {
+    const gflops = rate(r) * flops / 1e9;
+    console.log(
+      `${r.label.padEnd(28)} ${f(r.examples).padStart(7)} examples in ${
+        f(r.seconds, 2).padStart(6)
+      } s:` +
+        ` ${f(rate(r)).padStart(6)} ex/s (median minibatch ${f(medianRate(r)).padStart(6)} ex/s),` +
+        ` ${f(gflops, 1).padStart(5)} GFLOP/s = ${
+          f(100 * gflops / ASSUMED_PEAK_GFLOPS, 1)
+        }% of peak;` +
+        ` loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
+    );
+  }
+  console.log("");
+  for (const r of runs.slice(0, -1)) {
+    const others = Object.entries(ISSUE_FIGURES).map(([name, v]) =>
+      `${f(rate(r) / v, 2)}x ${name}`
+    );
+    console.log(
+      `${r.label}: ${f(rate(r) / rate(reference), 1)}x the reference path; ${others.join(", ")}` +
+        " (issue's figures, other machine)",
+    );
+  }
+  console.log(`peak resident memory ${f(peakRss / 2 ** 20)} MiB`);
+}
