@@ -19,10 +19,11 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from "./io/checkpoint
 import { brownSplit, firstNames, readTextFile, TOY_TEXTS, toyText } from "./io/corpus.ts";
 import { MiniNeuralLM, type ModelConfig, type ModelParams } from "./model.ts";
 import { KneserNey } from "./ngram/kneser_ney.ts";
+import { chooseMixtureWeight, mixturePerplexity } from "./ngram/mixture.ts";
 import { Rng } from "./random.ts";
 import { TextPreprocessor } from "./text/preprocessor.ts";
 import { joinWords } from "./text/tokenize.ts";
-import { evaluate, type Schedule, train } from "./train.ts";
+import { evaluate, type Schedule, targetProbabilities, train } from "./train.ts";
 import type { TrainOptions } from "./train.ts";
 
 /** A mistake in the command line (exit status 2). */
@@ -380,6 +381,7 @@ const GENERATE_FLAGS: Record<string, FlagSpec> = {
   length: { kind: "integer", help: "most words to generate", default: 30 },
   count: { kind: "integer", help: "how many samples", default: 3 },
   seed: { kind: "integer", help: "seed of the sampler", default: 0 },
+  "no-unk": { kind: "boolean", help: "never sample <unk>", default: false },
 };
 
 /** Loads a model directory written by `train`. */
@@ -403,6 +405,8 @@ export function sampleTexts(
   pre: TextPreprocessor,
   prompt: string,
   options: {
+    /** Never sample `<unk>` (the prompt may still contain it). */
+    noUnknown?: boolean;
     temperature?: number;
     topK?: number;
     topP?: number;
@@ -426,6 +430,7 @@ export function sampleTexts(
       temperature: options.temperature,
       topK: options.topK,
       topP: options.topP,
+      exclude: options.noUnknown ? [pre.vocab.unkIndex] : [],
     });
     const words = [...promptTokens, ...pre.vocab.decode(out.tokens)].filter((t) => t !== "</s>");
     texts.push(pre.options.level === "char" ? words.join("") : joinWords(words));
@@ -446,6 +451,7 @@ async function generateCommand(args: string[], log: (s: string) => void): Promis
     length: f.length as number,
     count: f.count as number,
     seed: f.seed as number,
+    noUnknown: f["no-unk"] as boolean,
   });
   if (unknown.length > 0) {
     log(`note: not in the vocabulary, read as <unk>: ${unknown.join(", ")}`);
@@ -457,7 +463,7 @@ async function generateCommand(args: string[], log: (s: string) => void): Promis
 // demo
 
 const DEMO_FLAGS: Record<string, FlagSpec> = {
-  epochs: { kind: "integer", help: "passes over brown-news", default: 3 },
+  epochs: { kind: "integer", help: "most passes over brown-news", default: 12 },
   seed: { kind: "integer", help: "seed of everything", default: 1 },
 };
 
@@ -466,8 +472,8 @@ async function demoCommand(args: string[], log: (s: string) => void): Promise<vo
   if (f.help) {
     return log(helpText(
       "demo",
-      "Trains a small model on the news part of the Brown corpus, compares it with a\n" +
-        "Kneser-Ney trigram, and samples a few sentences.",
+      "Trains a small model on the news part of the Brown corpus, compares its perplexity with\n" +
+        "an interpolated Kneser-Ney trigram's and with their mixture, and samples a few sentences.",
       DEMO_FLAGS,
     ));
   }
@@ -478,30 +484,52 @@ async function demoCommand(args: string[], log: (s: string) => void): Promise<vo
     seed: f.seed,
     "min-count": 3,
     context: 3,
-    embed: 32,
-    hidden: "96",
+    embed: 48,
+    hidden: "128",
+    dropout: 0.3,
     lr: 0.2,
     batch: 64,
+    patience: 3,
     "weight-decay": 1e-5,
   });
   const run = trainOnCorpus(corpus, flags, log, true);
-  const { pre } = run;
-  const trainIds = pre.encodeTokens(corpus.train);
-  const validIds = pre.encodeTokens(corpus.valid);
-  const kn = KneserNey.train(trainIds, {
+  const { pre, model, params } = run;
+  const ids = (tokens: string[]) => pre.encodeTokens(tokens);
+  const kn = KneserNey.train(ids(corpus.train), {
     order: 3,
     vocabSize: pre.vocabSize,
     boundary: pre.vocab.boundaryIndex,
   });
-  log("");
-  log(`validation perplexity (${corpus.valid.length.toLocaleString("en-US")} tokens):`);
-  log(
-    `  neural model (${run.seconds.toFixed(0)} s of training)  ${run.validPerplexity.toFixed(1)}`,
+  // The mixture of Bengio et al. 2003: average the two models' probabilities of each word, with
+  // the weight that does best on validation, then measure it on test.
+  const neural = (tokens: string[]) => targetProbabilities(model, params, pre.windows(ids(tokens)));
+  const mixture = chooseMixtureWeight(neural(corpus.valid), kn.targetProbs(ids(corpus.valid)));
+  const testMixture = mixturePerplexity(
+    neural(corpus.test),
+    kn.targetProbs(ids(corpus.test)),
+    mixture.weight,
   );
-  log(`  Kneser-Ney trigram                 ${kn.perplexity(validIds).toFixed(1)}`);
+  const row = (name: string, valid: number, test: number) =>
+    `  ${name.padEnd(38)} ${valid.toFixed(1).padStart(8)} ${test.toFixed(1).padStart(8)}`;
   log("");
-  log("samples (temperature 0.8):");
-  const { texts } = sampleTexts(run.model, run.params, pre, "", {
+  log(
+    `perplexity on brown-news (${corpus.valid.length.toLocaleString("en-US")} validation, ` +
+      `${corpus.test.length.toLocaleString("en-US")} test tokens):`,
+  );
+  log(`  ${"".padEnd(38)} ${"valid".padStart(8)} ${"test".padStart(8)}`);
+  log(
+    row(
+      `neural model (${run.seconds.toFixed(0)} s of training)`,
+      run.validPerplexity,
+      run.testPerplexity,
+    ),
+  );
+  log(row("Kneser-Ney trigram", kn.perplexity(ids(corpus.valid)), kn.perplexity(ids(corpus.test))));
+  log(row(`mixture, neural weight ${mixture.weight.toFixed(2)}`, mixture.perplexity, testMixture));
+  log("");
+  log("samples (temperature 0.8, <unk> never drawn):");
+  const { texts } = sampleTexts(model, params, pre, "", {
+    noUnknown: true,
     temperature: 0.8,
     length: 25,
     count: 4,

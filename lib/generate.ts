@@ -24,9 +24,14 @@ export interface SamplingOptions {
   topK?: number;
   /** Keep the fewest most-probable words whose probability sums to at least `topP` (default 1). */
   topP?: number;
+  /** Words never to sample (say `<unk>`): their probability is set to 0 before the cut-offs. */
+  exclude?: readonly number[];
 }
 
-function checkSampling(fn: string, o: SamplingOptions): Required<SamplingOptions> {
+function checkSampling(
+  fn: string,
+  o: SamplingOptions,
+): Required<Omit<SamplingOptions, "exclude">> {
   const temperature = o.temperature ?? 1;
   const topK = o.topK ?? Infinity;
   const topP = o.topP ?? 1;
@@ -81,14 +86,31 @@ export function samplingDistribution(
   }
   const p = new Float64Array(V);
   if (temperature === 0) {
+    const excluded = new Set(options.exclude ?? []);
+    if (excluded.has(argmax)) {
+      let best = -Infinity;
+      for (let j = 0; j < V; j++) {
+        if (!excluded.has(j) && scores[j] > best) [best, argmax] = [scores[j], j];
+      }
+      if (best === -Infinity) {
+        throw argError(fn, "exclude", "to leave at least one word", "every word");
+      }
+    }
     p[argmax] = 1;
     return p;
   }
   let sum = 0;
   for (let j = 0; j < V; j++) {
     p[j] = Math.exp((scores[j] - max) / temperature);
-    sum += p[j];
   }
+  for (const j of options.exclude ?? []) {
+    if (!(Number.isInteger(j) && j >= 0 && j < V)) {
+      throw argError(fn, "exclude", `indices in [0, ${V})`, describeValue(j));
+    }
+    p[j] = 0;
+  }
+  for (let j = 0; j < V; j++) sum += p[j];
+  if (!(sum > 0)) throw argError(fn, "exclude", "to leave at least one word", "every word");
   for (let j = 0; j < V; j++) p[j] /= sum;
   if (topK >= V && topP >= 1) return p;
 

@@ -107,3 +107,17 @@ Deno.test("generate refuses prompts and options outside the vocabulary", () => {
     "maxTokens",
   );
 });
+
+Deno.test("exclude removes words from sampling, greedy included", () => {
+  const scores = [Math.log(0.5), Math.log(0.3), Math.log(0.2)];
+  const p = samplingDistribution(scores, { exclude: [0] }); // [0, 0.3, 0.2] / 0.5
+  assertAlmostEquals(p[1], 0.6, 1e-12);
+  assertEquals(p[0], 0);
+  assertEquals(Array.from(samplingDistribution(scores, { temperature: 0, exclude: [0] })), [
+    0,
+    1,
+    0,
+  ]);
+  assertThrows(() => samplingDistribution(scores, { exclude: [0, 1, 2] }), RangeError, "exclude");
+  assertThrows(() => samplingDistribution(scores, { exclude: [3] }), RangeError, "exclude");
+});
