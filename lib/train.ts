@@ -475,7 +475,8 @@ export function* trainLoop(
       bar?.done(
         `epoch ${epoch}/${epochs}: train ppl ${record.trainPerplexity.toFixed(2)}` +
           (data.valid ? `, valid ppl ${record.validPerplexity.toFixed(2)}` : "") +
-          `, ${Math.round(record.examplesPerSecond)} ex/s, ${formatDuration(record.seconds)}`,
+          `, ${Math.round(record.examplesPerSecond).toLocaleString("en-US")} ex/s, ` +
+          formatDuration(record.seconds),
       );
       yield { kind: "epoch", record, params: current };
 
