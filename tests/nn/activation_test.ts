@@ -3,20 +3,7 @@ import { gradCheck } from "../../lib/check/gradcheck.ts";
 import { Rng } from "../../lib/random.ts";
 import { clone, type Matrix, matrix, zeros } from "../../lib/tensor.ts";
 import { relu, reluBackward, tanh, tanhBackward } from "../../lib/nn/activation.ts";
-
-/** A `[rows, cols]` matrix of N(0, 1) draws. */
-function randomMatrix(rng: Rng, rows: number, cols: number): Matrix {
-  const m = zeros(rows, cols);
-  for (let k = 0; k < m.data.length; k++) m.data[k] = rng.normal();
-  return m;
-}
-
-/** Σ_k a[k]·r[k]: a scalar loss whose gradient with respect to `a` is `r`. */
-function sumProduct(a: Matrix, r: Matrix): number {
-  let s = 0;
-  for (let k = 0; k < a.data.length; k++) s += a.data[k] * r.data[k];
-  return s;
-}
+import { randomMatrix, sumProduct } from "../helpers.ts";
 
 /** Random entries pushed at least 0.1 away from 0, the kink of relu. */
 function awayFromZero(rng: Rng, rows: number, cols: number): Matrix {

@@ -7,20 +7,7 @@ import {
   embeddingBackwardSparse,
   embeddingForward,
 } from "../../lib/nn/embedding.ts";
-
-/** A `[rows, cols]` matrix of N(0, 1) draws. */
-function randomMatrix(rng: Rng, rows: number, cols: number): Matrix {
-  const m = zeros(rows, cols);
-  for (let k = 0; k < m.data.length; k++) m.data[k] = rng.normal();
-  return m;
-}
-
-/** Σ_k a[k]·r[k]: a scalar loss whose gradient with respect to `a` is `r`. */
-function sumProduct(a: Matrix, r: Matrix): number {
-  let s = 0;
-  for (let k = 0; k < a.data.length; k++) s += a.data[k] * r.data[k];
-  return s;
-}
+import { randomMatrix, sumProduct } from "../helpers.ts";
 
 // V = 4 words, d = 2 features; row w of E is the feature vector of word w.
 const E = matrix([

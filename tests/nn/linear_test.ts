@@ -1,22 +1,9 @@
 import { assert, assertEquals, assertLess, assertThrows } from "@std/assert";
 import { gradCheck } from "../../lib/check/gradcheck.ts";
 import { Rng } from "../../lib/random.ts";
-import { clone, type Matrix, matrix, zeros } from "../../lib/tensor.ts";
+import { clone, matrix, zeros } from "../../lib/tensor.ts";
 import { linearBackward, linearForward } from "../../lib/nn/linear.ts";
-
-/** A `[rows, cols]` matrix of N(0, 1) draws. */
-function randomMatrix(rng: Rng, rows: number, cols: number): Matrix {
-  const m = zeros(rows, cols);
-  for (let k = 0; k < m.data.length; k++) m.data[k] = rng.normal();
-  return m;
-}
-
-/** Σ_k a[k]·r[k]: a scalar loss whose gradient with respect to `a` is `r`. */
-function sumProduct(a: Matrix, r: Matrix): number {
-  let s = 0;
-  for (let k = 0; k < a.data.length; k++) s += a.data[k] * r.data[k];
-  return s;
-}
+import { randomMatrix, sumProduct } from "../helpers.ts";
 
 // A layer with in = 3 inputs and out = 2 output units, and a batch of B = 2 rows.
 const x = matrix([[1, 2, 3], [0, 1, 1]]);
