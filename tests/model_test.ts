@@ -8,6 +8,7 @@ import {
 import { gradCheck, maxRelError } from "../lib/check/gradcheck.ts";
 import { MiniNeuralLM, type ModelConfig, type ModelParams } from "../lib/model.ts";
 import { Rng } from "../lib/random.ts";
+import { loadCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
 import { clone, IndexMatrix, indexMatrix, matrix } from "../lib/tensor.ts";
 
 Deno.test("forward on a 3-word context with a 2-unit hidden layer, worked on paper", () => {
@@ -176,4 +177,29 @@ Deno.test("forward refuses bad contexts and bad parameters with named errors", (
     TypeError,
     "options.rng",
   );
+});
+
+Deno.test("a model saved to a checkpoint and loaded back gives identical probabilities", async () => {
+  const model = new MiniNeuralLM({
+    vocabSize: 11,
+    contextSize: 2,
+    embedDim: 3,
+    hidden: [5, 4],
+    directConnections: true,
+    dtype: "float32",
+  });
+  const params = model.init(8);
+  const dir = await Deno.makeTempDir({ prefix: "mnlm-model-" });
+  try {
+    await saveCheckpoint(dir, { params, config: { model: model.config }, vocab: {} });
+    const loaded = await loadCheckpoint(dir, { expect: model.shapes() });
+    const contexts = indexMatrix([[0, 1], [10, 3], [5, 5]]);
+    assertEquals(
+      model.forward(loaded.params, contexts).probs,
+      model.forward(params, contexts).probs,
+    );
+    assertEquals(new MiniNeuralLM(loaded.config.model as ModelConfig).config, model.config);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
