@@ -147,10 +147,12 @@ let available: boolean | undefined;
  *
  * @example
  * ```ts
- * import { assert } from "@std/assert";
+ * import { assert, assertEquals } from "@std/assert";
  * import { kernelsMemory, PAGE_BYTES } from "./wasm.ts";
  * const memory = kernelsMemory(3);
- * assert(memory.buffer instanceof SharedArrayBuffer && memory.buffer.byteLength === 3 * PAGE_BYTES);
+ * const buffer: ArrayBufferLike = memory.buffer;
+ * assertEquals(buffer.byteLength, 3 * PAGE_BYTES);
+ * assert(Object.prototype.toString.call(buffer) === "[object SharedArrayBuffer]");
  * ```
  */
 export function kernelsMemory(pages: number): WebAssembly.Memory {
