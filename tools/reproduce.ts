@@ -80,10 +80,12 @@ const results: Record<string, any> = {
   machine: `${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}, ${Deno.build.os}`,
   models: {},
 };
-async function save(): Promise<void> {
+/** Writes the results so far, atomically: a reader never sees half a file. Synchronous, since
+ * it runs inside the synchronous training loop's callback. */
+function save(): void {
   const tmp = `${OUT}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(results, null, 1) + "\n");
-  await Deno.rename(tmp, OUT); // atomic: a reader never sees half a file
+  Deno.writeTextFileSync(tmp, JSON.stringify(results, null, 1) + "\n");
+  Deno.renameSync(tmp, OUT);
 }
 
 const split = brownSplit("brown");
@@ -118,7 +120,7 @@ for (const order of [3, 4, 5]) {
   console.log(`Kneser-Ney ${order}-gram: ${JSON.stringify(results.kneserNey[order])}`);
   if (order === 3) trigram = kn;
 }
-await save();
+save();
 const knValid = trigram!.targetProbs(ids.valid);
 const knTest = trigram!.targetProbs(ids.test);
 
@@ -168,7 +170,7 @@ for (const name of WANTED) {
     test: test.perplexity,
     mixture: { weight: choice.weight, valid: choice.perplexity, test: mixTest },
   });
-  await save();
+  save();
   console.log(
     `${name}: ${
       JSON.stringify({ valid: valid.perplexity, test: test.perplexity, mixture: entry })
@@ -176,4 +178,4 @@ for (const name of WANTED) {
   );
 }
 results.finished = new Date().toISOString();
-await save();
+save();
