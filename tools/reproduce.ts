@@ -19,6 +19,7 @@
  * ```
  */
 
+import { canonicalConfig } from "../bench/canonical.ts";
 import { brownSplit } from "../lib/io/corpus.ts";
 import { MiniNeuralLM, type ModelConfig } from "../lib/model.ts";
 import { chooseMixtureWeight, mixturePerplexity } from "../lib/ngram/mixture.ts";
@@ -48,15 +49,7 @@ const TRAINING: TrainOptions = {
 /** The two networks: the shape, and how each is trained. */
 const MODELS: Record<string, { config: Omit<ModelConfig, "vocabSize">; train: TrainOptions }> = {
   canonical: {
-    config: {
-      contextSize: 4,
-      embedDim: 60,
-      hidden: [100],
-      activation: "relu",
-      dropout: 0,
-      directConnections: false,
-      dtype: "float32",
-    },
+    config: canonicalConfig(),
     train: TRAINING,
   },
   mlp9: {

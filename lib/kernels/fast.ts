@@ -44,6 +44,7 @@
 import { argError, describeValue } from "../errors.ts";
 import type { MiniNeuralLM, ModelConfig, ModelParams } from "../model.ts";
 import { dropoutMask } from "../nn/dropout.ts";
+import { checkMomentumOptions } from "../nn/momentum.ts";
 import { Rng } from "../random.ts";
 import { checkIndices, IndexMatrix, type Matrix, toTargets, zeros } from "../tensor.ts";
 import { CONTROL_BYTES, helpersAllowed, PHASE, ThreadTeam } from "./team.ts";
@@ -667,7 +668,7 @@ export function fastTrainStep(
   const fn = "fastTrainStep";
   const { flat, batch } = batchOf(fn, state, contexts);
   const t = toTargets(fn, "targets", targets, batch, state.config.vocabSize);
-  checkStepOptions(fn, options);
+  checkMomentumOptions(fn, options);
   const { dropout, hidden } = state.config;
   const masks: Matrix[] = [];
   if (dropout > 0) {
@@ -697,22 +698,6 @@ export function fastTrainStep(
   k.backwardHidden(state.plan);
   state.steps++;
   return loss;
-}
-
-function checkStepOptions(fn: string, options: FastStepOptions): void {
-  if (options === null || typeof options !== "object") {
-    throw argError(fn, "options", "an object { lr, beta }", describeValue(options), TypeError);
-  }
-  const { lr, beta, weightDecay = 0 } = options;
-  if (typeof lr !== "number" || !Number.isFinite(lr) || !(lr > 0)) {
-    throw argError(fn, "options.lr", "a finite learning rate > 0", describeValue(lr));
-  }
-  if (typeof beta !== "number" || !(beta >= 0 && beta < 1)) {
-    throw argError(fn, "options.beta", "a momentum in [0, 1)", describeValue(beta));
-  }
-  if (typeof weightDecay !== "number" || !Number.isFinite(weightDecay) || !(weightDecay >= 0)) {
-    throw argError(fn, "options.weightDecay", "a finite number >= 0", describeValue(weightDecay));
-  }
 }
 
 /** Runs the forward pass of one batch (no dropout) and returns its mean cross-entropy. */

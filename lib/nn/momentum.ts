@@ -153,7 +153,7 @@ export function momentumStep(
   options: MomentumOptions,
 ): MomentumStepResult {
   const fn = "momentumStep";
-  const { lr, beta, weightDecay, decay } = checkOptions(fn, options);
+  const { lr, beta, weightDecay, decay } = checkMomentumOptions(fn, options);
   checkRecord(fn, "params", params);
   checkRecord(fn, "grads", grads);
   if (velocity !== undefined) checkRecord(fn, "velocity", velocity);
@@ -224,7 +224,23 @@ function checkSameNames(
   }
 }
 
-function checkOptions(fn: string, options: MomentumOptions): Required<MomentumOptions> {
+/**
+ * Checks the options of a momentum step and fills in the defaults: `lr > 0` finite,
+ * `beta ∈ [0, 1)`, `weightDecay ≥ 0` finite, `decay` a function. Shared with the fast kernels, so
+ * both paths refuse the same settings with the same words.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { checkMomentumOptions } from "./momentum.ts";
+ * assertEquals(checkMomentumOptions("f", { lr: 0.1, beta: 0.9 }).weightDecay, 0);
+ * assertThrows(() => checkMomentumOptions("f", { lr: 0.1, beta: 1 }), RangeError, "options.beta");
+ * ```
+ */
+export function checkMomentumOptions(
+  fn: string,
+  options: MomentumOptions,
+): Required<MomentumOptions> {
   if (options === null || typeof options !== "object") {
     throw argError(fn, "options", "an object { lr, beta }", describeValue(options), TypeError);
   }
