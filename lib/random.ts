@@ -10,6 +10,13 @@
  * generators", 2021), seeded by running the 32-bit SplitMix-style mixer over the seed so that
  * nearby seeds give unrelated streams.
  *
+ * Seeds are safe integers (`Number.isSafeInteger`: integers of magnitude at most `2^53 − 1`);
+ * anything else (`0.5`, `NaN`, `Infinity`, `1e300`) is refused with a `RangeError`, a non-number
+ * with a `TypeError`. Every bit of the seed counts: distinct seeds give distinct starting states,
+ * so `new Rng(0)` and `new Rng(2 ** 32)` are different streams. A seed in `[0, 2^32)` gives the
+ * same numbers as it always has (the high word is zero and leaves the state as it was), so saved
+ * results and figures made with such seeds replay unchanged.
+ *
  * @module
  */
 
@@ -44,24 +51,56 @@ export class Rng {
   #s2: number;
   #s3: number;
 
-  /** @param seed any safe integer; the same seed gives the same stream */
+  /**
+   * A generator seeded from a safe integer.
+   *
+   * ```text
+   * lo = the low 32 bits of seed, hi = the high 32 bits (two's complement for seed < 0)
+   * s_k = mix32(lo + (k + 1)·0x9e3779b9) XOR mix32(hi·C_k)     k = 0 … 3,  C_0 = 0
+   * ```
+   *
+   * `mix32` (a SplitMix-style finaliser) and multiplication by an odd `C_k` are bijections of
+   * 32-bit words, so `s_0` fixes `lo` and then `s_1` fixes `hi`: distinct seeds give distinct
+   * states. With `hi = 0` (seeds in `[0, 2^32)`) every `mix32(hi·C_k)` is 0, which keeps those
+   * seeds' streams as they were before the high word was mixed in. The one state xoshiro cannot
+   * leave, all zero, is out of reach: `s_0 = 0` only for `lo = 2^32 − 0x9e3779b9`, and `s_1` is then
+   * 0 only for a high word that no safe integer has.
+   *
+   * @param seed a safe integer, `−(2^53 − 1) … 2^53 − 1`; the same seed gives the same stream
+   * @throws {TypeError} when `seed` is not a number
+   * @throws {RangeError} when `seed` is not a safe integer (a fraction, NaN, ±Infinity, 1e300)
+   *
+   * @example
+   * ```ts
+   * import { assertNotEquals, assertThrows } from "@std/assert";
+   * import { Rng } from "./random.ts";
+   * assertNotEquals(new Rng(0).state(), new Rng(2 ** 32 + 0x9e3779b9).state());
+   * assertThrows(() => new Rng(1e300), RangeError, "Rng: seed expected a safe integer");
+   * ```
+   */
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) {
-      throw argError("Rng", "seed", "a safe integer", describeValue(seed));
+    if (typeof seed !== "number") {
+      throw argError("Rng", "seed", "a safe integer", describeValue(seed), TypeError);
     }
-    // Fold the high bits in so that seeds above 2^32 still differ.
+    if (!Number.isSafeInteger(seed)) {
+      throw argError(
+        "Rng",
+        "seed",
+        "a safe integer (an integer in [-(2^53 - 1), 2^53 - 1])",
+        describeValue(seed),
+      );
+    }
     const lo = seed >>> 0;
     const hi = Math.floor(seed / 4294967296) >>> 0;
-    let z = (lo ^ Math.imul(hi, 0x9e3779b9)) >>> 0;
+    let z = lo;
     const next = () => {
       z = (z + 0x9e3779b9) >>> 0;
       return mix32(z);
     };
     this.#s0 = next();
-    this.#s1 = next();
-    this.#s2 = next();
-    this.#s3 = next();
-    if ((this.#s0 | this.#s1 | this.#s2 | this.#s3) === 0) this.#s0 = 1; // the one bad state
+    this.#s1 = (next() ^ mix32(Math.imul(hi, 0x85ebca6b))) >>> 0;
+    this.#s2 = (next() ^ mix32(Math.imul(hi, 0xc2b2ae35))) >>> 0;
+    this.#s3 = (next() ^ mix32(Math.imul(hi, 0x27d4eb2f))) >>> 0;
   }
 
   /**
