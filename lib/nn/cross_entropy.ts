@@ -20,23 +20,23 @@ import { argError, describeValue } from "../errors.ts";
 import { checkMatrix, checkNonEmpty, type Matrix, toTargets, zeros } from "../tensor.ts";
 
 /**
- * Refuses what is not a batch of probabilities: a non-Matrix, no rows, or an entry that is NaN,
- * infinite or negative. (Rows need not sum to exactly 1: rounding and float32 make them
- * approximate.)
+ * Refuses what is not a batch of probabilities: a non-Matrix, no rows, or an entry outside
+ * `[0, 1]` (NaN, infinite, negative or above 1), named by its row and column. (Rows need not sum
+ * to exactly 1: rounding and float32 make them approximate.)
  */
 function checkProbs(fn: string, probs: Matrix): void {
   checkMatrix(fn, "probs", probs);
   checkNonEmpty(fn, "probs", probs);
   const d = probs.data;
   for (let k = 0; k < d.length; k++) {
-    // `!(v >= 0)` is also true for NaN.
-    if (!(d[k] >= 0) || d[k] === Infinity) {
+    // `!(0 <= v && v <= 1)` is also true for NaN.
+    if (!(d[k] >= 0 && d[k] <= 1)) {
       const i = Math.floor(k / probs.cols);
       throw argError(
         fn,
         "probs",
-        "probabilities (finite and >= 0)",
-        `${d[k]} at [${i}, ${k - i * probs.cols}]`,
+        "probabilities in [0, 1]",
+        `${d[k]} at row ${i}, column ${k - i * probs.cols}`,
       );
     }
   }
@@ -58,14 +58,15 @@ function checkProbs(fn: string, probs: Matrix): void {
  * `exp` falls below the smallest representable number). If that can happen, compute the loss from
  * `logSoftmax` (`./softmax.ts`) instead: `−(1/B) Σ_b lp[b][t_b]` stays finite.
  *
- * @param probs `[B, V]` probabilities (rows of a `softmax` output), finite and
- * `>= 0`, at least one row
+ * @param probs `[B, V]` probabilities (rows of a `softmax` output), each in `[0, 1]`, at
+ * least one row
  * @param targets `B` target word indices, integers in `[0, V)`
  * @returns the mean loss `L >= 0` (for rows that are distributions), `Infinity` when some
  * `p[b][t_b] = 0`
  * @throws {TypeError} when `probs` is not a Matrix or `targets` not array-like
- * @throws {RangeError} for an empty batch, a NaN / infinite / negative probability, or targets
- * of the wrong count, not integers, or outside `[0, V)`
+ * @throws {RangeError} for an empty batch, a probability outside `[0, 1]` (NaN, infinite,
+ * negative or above 1; the message gives its row, column and value), or targets of the wrong
+ * count, not integers, or outside `[0, V)`
  *
  * @example
  * ```ts
@@ -103,7 +104,7 @@ export function crossEntropy(probs: Matrix, targets: ArrayLike<number>): number 
  *
  * The output has the dtype of `probs`.
  *
- * @param probs `[B, V]` probabilities, finite and `>= 0`, at least one row
+ * @param probs `[B, V]` probabilities, each in `[0, 1]`, at least one row
  * @param targets `B` target word indices, integers in `[0, V)`
  * @returns `dp`, `[B, V]`
  * @throws {TypeError} when `probs` is not a Matrix or `targets` not array-like
@@ -156,7 +157,7 @@ export function crossEntropyBackward(probs: Matrix, targets: ArrayLike<number>):
  *
  * The output has the dtype of `probs`.
  *
- * @param probs `[B, V]` the `softmax` output for the batch, finite and `>= 0`
+ * @param probs `[B, V]` the `softmax` output for the batch, each entry in `[0, 1]`
  * @param targets `B` target word indices, integers in `[0, V)`
  * @returns `dz`, `[B, V]`, the gradient with respect to the scores
  * @throws {TypeError} when `probs` is not a Matrix or `targets` not array-like

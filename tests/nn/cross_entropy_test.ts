@@ -152,20 +152,33 @@ Deno.test("targets are validated: count, integers, range, type", () => {
   assertEquals(crossEntropy(probs, new Int32Array([0, 1])), crossEntropy(probs, [0, 1]));
 });
 
-Deno.test("probs are validated: NaN, infinite, negative, empty batch, non-matrix", () => {
+Deno.test("probs are validated: NaN, infinite, negative, above 1, empty batch, non-matrix", () => {
   for (const f of [crossEntropy, crossEntropyBackward, softmaxCrossEntropyBackward]) {
     const name = f.name;
     assertThrows(
       () => f(matrix([[0.5, NaN]]), [0]),
       RangeError,
-      `${name}: probs expected probabilities (finite and >= 0), got NaN at [0, 1]`,
+      `${name}: probs expected probabilities in [0, 1], got NaN at row 0, column 1`,
     );
     assertThrows(
       () => f(matrix([[1, 0], [Infinity, 0]]), [0, 0]),
       RangeError,
-      "Infinity at [1, 0]",
+      "got Infinity at row 1, column 0",
     );
-    assertThrows(() => f(matrix([[1.5, -0.5]]), [0]), RangeError, "got -0.5 at [0, 1]");
+    assertThrows(() => f(matrix([[1, 0], [0, -Infinity]]), [0, 0]), RangeError, "got -Infinity");
+    assertThrows(
+      () => f(matrix([[0.5, 0.5], [1.5, -0.5]]), [0, 0]),
+      RangeError,
+      "got 1.5 at row 1, column 0",
+    );
+    assertThrows(() => f(matrix([[0.5, -0.5]]), [0]), RangeError, "got -0.5 at row 0, column 1");
+    // Above 1 is refused even where it is not the target's entry, and by the smallest margin.
+    assertThrows(
+      () => f(matrix([[0.25, 0.25, 0.5], [0.5, 0.25, 1 + 2 ** -52]]), [0, 0]),
+      RangeError,
+      `${name}: probs expected probabilities in [0, 1], got 1.0000000000000002 at row 1, column 2`,
+    );
+    assertThrows(() => f(matrix([[2, 0]], "float32"), [1]), RangeError, "got 2 at row 0, column 0");
     assertThrows(() => f(zeros(0, 3), []), RangeError, `${name}: probs expected at least one row`);
     assertThrows(
       () => f([[1]] as unknown as Matrix, [0]),
@@ -173,4 +186,10 @@ Deno.test("probs are validated: NaN, infinite, negative, empty batch, non-matrix
       `${name}: probs expected a Matrix`,
     );
   }
+});
+
+Deno.test("probs at the ends of [0, 1] are accepted", () => {
+  assertEquals(crossEntropy(matrix([[1, 0], [0, 1]]), [0, 1]), 0);
+  assertEquals(crossEntropy(matrix([[1, 0]]), [1]), Infinity);
+  assertEquals(crossEntropyBackward(matrix([[1, 0]]), [0]).toArrays(), [[-1, 0]]);
 });
