@@ -48,7 +48,6 @@ export * from "./generate.ts";
 export * from "./progress.ts";
 
 // exercises for students: checkers that say what is wrong
-export * from "./exercises.ts";
 
 // fast paths: WebAssembly kernels shared between threads, tested against nn/
 export * from "./kernels/fast.ts";

@@ -20,7 +20,7 @@ import {
   type PerplexityFn,
   type SampleWithTemperatureFn,
   type SoftmaxFn,
-} from "../lib/exercises.ts";
+} from "../lib/exercises/mod.ts";
 import { JUPYTER_DISPLAY } from "../lib/notebook/jupyter.ts";
 import type { Rng } from "../lib/random.ts";
 
