@@ -48,6 +48,8 @@ export class CheckResult {
   readonly cases: string[];
 
   /**
+   * A verdict: correct when there are no messages, unless `todo`.
+   *
    * @param exercise the exercise's name
    * @param messages what is wrong (none: correct)
    * @param cases the cases that were run

@@ -15,7 +15,8 @@
 import { argError, describeValue } from "../errors.ts";
 import { checkMatrix, inspect, Matrix, stats } from "../tensor.ts";
 import { bundleOf, escapeHtml, formatNumber, JUPYTER_DISPLAY, type MimeBundle } from "./jupyter.ts";
-import { figureHtml, heatmap } from "./plot.ts";
+import { heatmap } from "./charts.ts";
+import { figureHtml } from "./figure.ts";
 
 /** Options of {@linkcode matrixView}. */
 export interface MatrixViewOptions {
@@ -181,7 +182,7 @@ export class MatrixView {
   }
 
   /**
-   * The values as a plotly heatmap (see `heatmap` in `plot.ts`) of at most
+   * The values as a plotly heatmap (see `heatmap` in `charts.ts`) of at most
    * `heatmapMax x heatmapMax` leading entries; a note says when rows or columns were cut.
    */
   heatmapHtml(): string {

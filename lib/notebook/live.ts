@@ -16,7 +16,7 @@ import {
   kernelDisplay,
   type MimeBundle,
 } from "./jupyter.ts";
-import { Figure, figureBundle } from "./plot.ts";
+import { Figure, figureBundle } from "./figure.ts";
 
 // Display ids are not saved in a notebook file (Jupyter calls them transient), so a random part
 // costs no reproducibility; it keeps a new kernel's live figures from updating outputs left in
@@ -189,7 +189,7 @@ export class LiveFigure {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { lineChart } from "./plot.ts";
+ * import { lineChart } from "./charts.ts";
  * import { liveFigure } from "./live.ts";
  * const sent: { update?: boolean }[] = [];
  * const live = liveFigure(lineChart({ loss: [3] }), {

@@ -15,7 +15,9 @@
  * | --- | --- |
  * | `jupyter.ts` | MIME bundles, the display symbol, `show`, HTML/JSON escaping |
  * | `display.ts` | `matrixView` (header + table or heatmap), `displayBundle` |
- * | `plot.ts` | `Figure` and its builders: `lossCurves`, `lineChart`, `heatmap`, `histogram`, `barChart`, `scatter` |
+ * | `plotly.ts` | plotly.js read once from npm and embedded once per kernel session; `resetDisplayState` |
+ * | `figure.ts` | `Figure`, its HTML (`figureHtml`) and MIME bundle (`figureBundle`), `plotlyText` |
+ * | `charts.ts` | the builders: `lossCurves`, `lineChart`, `heatmap`, `barChart`, `scatter` |
  * | `live.ts` | `liveFigure`: a figure redrawn in place while training |
  * | `table.ts` | polars DataFrames: `historyFrame`, `vocabularyFrame`, `windowsFrame` |
  *
@@ -32,7 +34,15 @@
  */
 
 export * from "./jupyter.ts";
-export * from "./plot.ts";
+export {
+  PLOTLY_VERSION,
+  plotlyEmbedded,
+  plotlyLibrary,
+  plotlySource,
+  resetDisplayState,
+} from "./plotly.ts";
+export * from "./figure.ts";
+export * from "./charts.ts";
 export * from "./live.ts";
 export * from "./display.ts";
 export * from "./table.ts";

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertFalse, assertStringIncludes, assertThrows } from "@std/assert";
 import { displayBundle, MatrixView, matrixView } from "../../lib/notebook/display.ts";
 import { JUPYTER_DISPLAY } from "../../lib/notebook/jupyter.ts";
-import { resetDisplayState } from "../../lib/notebook/plot.ts";
+import { resetDisplayState } from "../../lib/notebook/plotly.ts";
 import { clone, inspect, Matrix, matrix, zeros } from "../../lib/tensor.ts";
 
 /** A `rows x cols` matrix whose entry (i, j) is `i * 100 + j`, so each cell names itself. */

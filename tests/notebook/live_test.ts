@@ -7,7 +7,8 @@ import {
   assertThrows,
 } from "@std/assert";
 import { LiveFigure, liveFigure } from "../../lib/notebook/live.ts";
-import { lineChart, plotlyEmbedded, resetDisplayState } from "../../lib/notebook/plot.ts";
+import { lineChart } from "../../lib/notebook/charts.ts";
+import { plotlyEmbedded, resetDisplayState } from "../../lib/notebook/plotly.ts";
 import {
   type DisplayOptions,
   JUPYTER_DISPLAY,
