@@ -1,5 +1,11 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
-import { generate, sampleNext, samplingDistribution } from "../lib/generate.ts";
+import {
+  generate,
+  type GenerateOptions,
+  sampleNext,
+  samplingDistribution,
+  type SamplingOptions,
+} from "../lib/generate.ts";
 import { MiniNeuralLM } from "../lib/model.ts";
 import { Rng } from "../lib/random.ts";
 import { matrix } from "../lib/tensor.ts";
@@ -47,12 +53,97 @@ Deno.test("sampleNext follows the distribution and reports the probability", () 
   assert(Math.abs(counts[1] / 4000 - 0.75) < 0.03, `counts ${counts}`);
 });
 
-Deno.test("sampling refuses bad temperature, top-k, top-p and scores", () => {
-  assertThrows(() => samplingDistribution([1], { temperature: -1 }), RangeError, "temperature");
-  assertThrows(() => samplingDistribution([1], { topK: 0 }), RangeError, "topK");
-  assertThrows(() => samplingDistribution([1], { topP: 0 }), RangeError, "topP");
-  assertThrows(() => samplingDistribution([1, NaN]), RangeError, "scores[1]");
-  assertThrows(() => samplingDistribution([]), RangeError, "at least one score");
+type Sampler = (scores: number[], options: unknown) => unknown;
+const SAMPLERS: [string, Sampler][] = [
+  ["samplingDistribution", (s, o) => samplingDistribution(s, o as SamplingOptions)],
+  ["sampleNext", (s, o) => sampleNext(s, o as SamplingOptions, new Rng(0))],
+];
+
+Deno.test("sampling refuses bad temperature, top-k, top-p and scores, naming the option", () => {
+  for (const [name, f] of SAMPLERS) {
+    const bad: [object, string][] = [
+      [{ temperature: -1 }, "options.temperature expected a finite number >= 0, got -1"],
+      [{ temperature: NaN }, "options.temperature expected a finite number >= 0, got NaN"],
+      [
+        { temperature: Infinity },
+        "options.temperature expected a finite number >= 0, got Infinity",
+      ],
+      [{ topK: 0 }, "options.topK expected a positive integer (or Infinity), got 0"],
+      [{ topK: 2.5 }, "options.topK expected a positive integer (or Infinity), got 2.5"],
+      [{ topK: NaN }, "options.topK expected a positive integer (or Infinity), got NaN"],
+      [
+        { topK: -Infinity },
+        "options.topK expected a positive integer (or Infinity), got -Infinity",
+      ],
+      [{ topP: 0 }, "options.topP expected a probability in (0, 1], got 0"],
+      [{ topP: 1.5 }, "options.topP expected a probability in (0, 1], got 1.5"],
+      [{ topP: NaN }, "options.topP expected a probability in (0, 1], got NaN"],
+      [{ exclude: [5] }, "options.exclude[0] expected an index in [0, 2), got 5"],
+      [{ exclude: [0, 0.5] }, "options.exclude[1] expected an index in [0, 2), got 0.5"],
+      [
+        { exclude: [1, 0, 1] },
+        "options.exclude expected to leave at least one word, got all 2 words",
+      ],
+      [
+        { topk: 1 },
+        'options expected only temperature, topK, topP, exclude, got an unknown "topk"',
+      ],
+    ];
+    for (const [options, message] of bad) {
+      // Every check holds at every temperature, greedy included.
+      for (const temperature of [0, 1]) {
+        const o = "temperature" in options ? options : { temperature, ...options };
+        assertThrows(() => f([1, 2], o), RangeError, `${name}: ${message}`);
+      }
+    }
+    const wrongType: [object, string][] = [
+      [{ temperature: "0.5" }, 'options.temperature expected a number, got "0.5"'],
+      [{ topK: "3" }, 'options.topK expected a number, got "3"'],
+      [{ topP: "0.5" }, 'options.topP expected a number, got "0.5"'],
+      [{ exclude: 1 }, "options.exclude expected an array of word indices, got 1"],
+    ];
+    for (const [options, message] of wrongType) {
+      assertThrows(
+        () => f([1, 2], { temperature: 0, ...options }),
+        TypeError,
+        `${name}: ${message}`,
+      );
+    }
+    assertThrows(
+      () => f([1, 2], null),
+      TypeError,
+      `${name}: options expected an options object`,
+    );
+    assertThrows(
+      () => f([1, NaN], {}),
+      RangeError,
+      `${name}: scores[1] expected a finite number, got NaN`,
+    );
+    assertThrows(() => f([1, NaN], { temperature: 0 }), RangeError, "scores[1]");
+    assertThrows(
+      () => f([], {}),
+      RangeError,
+      `${name}: scores expected at least one score, got none`,
+    );
+    assertThrows(
+      () => f(undefined as unknown as number[], {}),
+      TypeError,
+      `${name}: scores expected an array`,
+    );
+  }
+  // undefined means the default, so options can be passed through from optional flags.
+  assertEquals(
+    samplingDistribution([0, 0], {
+      temperature: undefined,
+      topK: undefined,
+      topP: undefined,
+      exclude: undefined,
+    }),
+    new Float64Array([0.5, 0.5]),
+  );
+  // topK = Infinity is "all words", the default.
+  assertEquals(samplingDistribution([0, 1], { topK: Infinity }), samplingDistribution([0, 1]));
+  assertThrows(() => sampleNext([1], {}, {} as Rng), TypeError, "sampleNext: rng expected an Rng");
 });
 
 // A model rigged by hand: E is one-hot, so the scores are a table lookup on the last word,
@@ -98,14 +189,104 @@ Deno.test("generate stops at the stop token, and is reproducible from the seed",
 Deno.test("generate refuses prompts and options outside the vocabulary", () => {
   const { model, params } = cycleModel();
   const rng = new Rng(0);
-  assertThrows(() => generate(model, params, [4], { rng, pad: 0 }), RangeError, "prompt[0]");
-  assertThrows(() => generate(model, params, [1.5], { rng, pad: 0 }), RangeError, "prompt[0]");
-  assertThrows(() => generate(model, params, [], { rng, pad: 7 }), RangeError, "generate: pad");
   assertThrows(
-    () => generate(model, params, [], { rng, pad: 0, maxTokens: -1 }),
+    () => generate(model, params, [4], { rng, pad: 0 }),
     RangeError,
-    "maxTokens",
+    "generate: prompt[0] expected an index in [0, 4), got 4",
   );
+  assertThrows(() => generate(model, params, [1.5], { rng, pad: 0 }), RangeError, "prompt[0]");
+  assertThrows(
+    () => generate(model, params, "ab" as unknown as number[], { rng, pad: 0 }),
+    TypeError,
+    "generate: prompt expected an array of word indices",
+  );
+  const bad: [object, string][] = [
+    [{ pad: 7 }, "options.pad expected an index in [0, 4), got 7"],
+    [{ pad: -1 }, "options.pad expected an index in [0, 4), got -1"],
+    [{ stopAt: 4 }, "options.stopAt expected an index in [0, 4), got 4"],
+    [{ stopAt: 0.5 }, "options.stopAt expected an index in [0, 4), got 0.5"],
+    [{ maxTokens: -1 }, "options.maxTokens expected a non-negative integer, got -1"],
+    [{ maxTokens: 2.5 }, "options.maxTokens expected a non-negative integer, got 2.5"],
+    [{ maxTokens: Infinity }, "options.maxTokens expected a non-negative integer, got Infinity"],
+    [{ maxTokens: NaN }, "options.maxTokens expected a non-negative integer, got NaN"],
+    [{ temperature: -0.1 }, "options.temperature expected a finite number >= 0, got -0.1"],
+    [{ topK: 0 }, "options.topK expected a positive integer (or Infinity), got 0"],
+    [{ topP: 2 }, "options.topP expected a probability in (0, 1], got 2"],
+    [{ exclude: [4] }, "options.exclude[0] expected an index in [0, 4), got 4"],
+    [
+      { exclude: [0, 1, 2, 3] },
+      "options.exclude expected to leave at least one word, got all 4 words",
+    ],
+    [
+      { count: 3 },
+      'options expected only temperature, topK, topP, exclude, rng, maxTokens, stopAt, pad, got an unknown "count"',
+    ],
+  ];
+  for (const [options, message] of bad) {
+    for (const temperature of [0, 1]) {
+      // maxTokens 0 too: the options are checked before (and whether or not) a word is drawn.
+      for (const maxTokens of [0, 5]) {
+        const o = { rng, pad: 0, temperature, maxTokens, ...options };
+        assertThrows(() => generate(model, params, [], o), RangeError, `generate: ${message}`);
+      }
+    }
+  }
+  assertThrows(
+    () => generate(model, params, [], { pad: 0 } as unknown as GenerateOptions),
+    TypeError,
+    "generate: options.rng expected an Rng, got undefined",
+  );
+  assertThrows(
+    () =>
+      generate(model, params, [], { rng, pad: 0, maxTokens: "3" } as unknown as GenerateOptions),
+    RangeError,
+    'generate: options.maxTokens expected a non-negative integer, got "3"',
+  );
+  assertThrows(
+    () => generate(model, params, [], null as unknown as GenerateOptions),
+    TypeError,
+    "generate: options expected an options object",
+  );
+  assertThrows(
+    () => generate({} as MiniNeuralLM, params, [], { rng, pad: 0 }),
+    TypeError,
+    "generate: model expected a MiniNeuralLM",
+  );
+  assertThrows(
+    () =>
+      generate(model, { ...params, E: undefined } as unknown as typeof params, [], {
+        rng,
+        pad: 0,
+        maxTokens: 0,
+      }),
+    TypeError,
+    "generate: params.E expected a Matrix",
+  );
+});
+
+Deno.test("generate needs pad when the prompt is shorter than the context, and only then", () => {
+  const V = 5;
+  const model = new MiniNeuralLM({ vocabSize: V, contextSize: 3, embedDim: 2, hidden: [3] });
+  const params = model.init(1);
+  for (const prompt of [[], [1], [1, 2]]) {
+    assertThrows(
+      () => generate(model, params, prompt, { rng: new Rng(0), maxTokens: 0 }),
+      RangeError,
+      "generate: options.pad expected an index in [0, 5) to fill the context before a prompt " +
+        `shorter than 3 words (usually the vocabulary's boundaryIndex, </s>), got none, with a prompt of ${prompt.length}`,
+    );
+  }
+  // A prompt that fills the context needs no pad, and a given pad then changes nothing.
+  const full = generate(model, params, [1, 2, 3], { rng: new Rng(4), maxTokens: 10 });
+  const padded = generate(model, params, [1, 2, 3], { rng: new Rng(4), maxTokens: 10, pad: 0 });
+  assertEquals(full.tokens.length, 10);
+  assertEquals(full, padded);
+  const longer = generate(model, params, [4, 1, 2, 3], { rng: new Rng(4), maxTokens: 10 });
+  assertEquals(longer, full); // only the last 3 prompt words are the context
+  // With a short prompt the pad is the context: different pads, different first distributions.
+  const a = generate(model, params, [], { rng: new Rng(4), maxTokens: 1, pad: 0, temperature: 2 });
+  const b = generate(model, params, [], { rng: new Rng(4), maxTokens: 1, pad: 1, temperature: 2 });
+  assert(a.probs[0] !== b.probs[0] || a.tokens[0] !== b.tokens[0]);
 });
 
 Deno.test("exclude removes words from sampling, greedy included", () => {
@@ -117,6 +298,14 @@ Deno.test("exclude removes words from sampling, greedy included", () => {
     0,
     1,
     0,
+  ]);
+  // Excluding the best word when every other is far below it (exp underflows against the best
+  // score) still leaves a distribution over the others.
+  assertEquals(Array.from(samplingDistribution([1000, 0, -1000], { exclude: [0] })), [0, 1, 0]);
+  assertEquals(Array.from(samplingDistribution([1000, 0, 2], { exclude: [0], topK: 1 })), [
+    0,
+    0,
+    1,
   ]);
   assertThrows(() => samplingDistribution(scores, { exclude: [0, 1, 2] }), RangeError, "exclude");
   assertThrows(() => samplingDistribution(scores, { exclude: [3] }), RangeError, "exclude");
