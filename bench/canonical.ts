@@ -1,11 +1,11 @@
 /**
- * The canonical training benchmark of issue 5, shared by the `deno bench` files and
+ * The canonical training benchmark, shared by the `deno bench` files and
  * `throughput.ts`: shapes, data, FLOP counts and the machine's assumed peak.
  *
  * ```text
  * Brown corpus, first 800,000 tokens; vocabulary = tokens seen ≥ 4 times + <unk> (13,845)
  * context 4, embedding 60, one hidden layer of 100 ReLU, full softmax, float32
- * minibatch 128, momentum 0.9 in the seed's form, lr 0.5
+ * minibatch 128, momentum 0.9 (m = 0.9·m + 0.1·g), lr 0.5
  * ```
  *
  * @module
@@ -13,6 +13,7 @@
 
 import { MiniNeuralLM, type ModelConfig } from "../lib/model.ts";
 import { Rng } from "../lib/random.ts";
+import { RECIPES } from "../lib/recipes.ts";
 import { IndexMatrix } from "../lib/tensor.ts";
 
 /** `|V|` of the canonical Brown split (train tokens seen at least 4 times, plus `<unk>`). */
@@ -20,23 +21,18 @@ export const CANONICAL_VOCAB = 13845;
 
 /** The canonical model, for a vocabulary size. */
 export function canonicalConfig(vocabSize = CANONICAL_VOCAB): ModelConfig {
-  return new MiniNeuralLM({
-    vocabSize,
-    contextSize: 4,
-    embedDim: 60,
-    hidden: [100],
-    activation: "relu",
-    dropout: 0,
-    directConnections: false,
-    dtype: "float32",
-  }).config;
+  return new MiniNeuralLM({ ...RECIPES.canonical.model, vocabSize }).config;
 }
 
-/** The canonical update: minibatch 128, momentum 0.9, lr 0.5. */
-export const CANONICAL_TRAINING = Object.freeze({ batchSize: 128, beta: 0.9, lr: 0.5 });
+/** The canonical update (the recipe's): minibatch 128, momentum 0.9, lr 0.5. */
+export const CANONICAL_TRAINING = Object.freeze({
+  batchSize: RECIPES.canonical.training.batchSize,
+  beta: RECIPES.canonical.training.momentum,
+  lr: RECIPES.canonical.training.lr,
+});
 
 /**
- * The machine's assumed fp32 peak, as the issue states it: 2 cores × 16 lanes (AVX-512) ×
+ * The machine's assumed fp32 peak, as first stated for this benchmark: 2 cores × 16 lanes (AVX-512) ×
  * 2 (a fused multiply-add is two FLOPs) × 2.6 GHz. Nothing is detected. WebAssembly's vectors
  * have 4 lanes, so a WebAssembly kernel can reach at most a quarter of this.
  */

@@ -1,5 +1,5 @@
 /**
- * The canonical training throughput of issue 5, end to end: examples per second of the full
+ * The canonical training throughput , end to end: examples per second of the full
  * step (forward, backward and update) of the fast path, with every thread and with one, and of
  * the pure reference path on fewer examples, in the same run.
  *
@@ -10,7 +10,7 @@
  *
  * Prints examples/s, GFLOP/s (three matrix products per layer and pass, `2·m·n·k` each: about
  * 8.45 MFLOP per example), the fraction of the machine's assumed fp32 peak, the peak resident
- * memory, and the ratios to the issue's reference figures. These machines are noisy: the
+ * memory, and the ratios to reference figures measured on another machine. These machines are noisy: the
  * per-minibatch median is printed beside the overall rate.
  *
  * @module
@@ -33,7 +33,7 @@ import {
   take,
 } from "./canonical.ts";
 
-/** Figures from the issue, measured on a 2-vCPU AMD EPYC (Zen 4) at 2.6 GHz. */
+/** Reference figures of other implementations, measured on a 2-vCPU AMD EPYC (Zen 4) at 2.6 GHz. */
 const ISSUE_FIGURES = { "TensorFlow.js wasm": 324, "PyTorch CPU": 5900 };
 
 interface Run {
@@ -161,7 +161,7 @@ if (args.values.json) {
 } else {
   const f = (x: number, digits = 0) =>
     x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  console.log("mini-neural-lm: canonical training throughput (issue 5)");
+  console.log("mini-neural-lm: canonical training throughput");
   console.log(`data     ${data.description}`);
   console.log(
     `model    context 4, embedding 60, hidden [100] ReLU, softmax over ${f(config.vocabSize)}, ` +
@@ -193,7 +193,7 @@ if (args.values.json) {
     );
     console.log(
       `${r.label}: ${f(rate(r) / rate(reference), 1)}x the reference path; ${others.join(", ")}` +
-        " (issue's figures, other machine)",
+        " (reference figures, other machine)",
     );
   }
   console.log(`peak resident memory ${f(peakRss / 2 ** 20)} MiB`);

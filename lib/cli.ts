@@ -23,8 +23,9 @@ import { chooseMixtureWeight, mixturePerplexity } from "./ngram/mixture.ts";
 import { Rng } from "./random.ts";
 import { TextPreprocessor } from "./text/preprocessor.ts";
 import { joinWords } from "./text/tokenize.ts";
-import { evaluate, type Schedule, targetProbabilities, train } from "./train.ts";
-import type { TrainOptions } from "./train.ts";
+import { evaluate, targetProbabilities } from "./evaluate.ts";
+import type { Schedule } from "./schedule.ts";
+import { train, type TrainOptions } from "./train.ts";
 
 /** A mistake in the command line (exit status 2). */
 export class UsageError extends Error {

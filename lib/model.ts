@@ -23,10 +23,11 @@ import { linearBackward, linearForward } from "./nn/linear.ts";
 import { relu, reluBackward, tanh, tanhBackward } from "./nn/activation.ts";
 import { dropoutBackward, dropoutForward, dropoutMask } from "./nn/dropout.ts";
 import { softmax } from "./nn/softmax.ts";
-import { crossEntropy, softmaxCrossEntropyBackward } from "./nn/cross_entropy.ts";
+import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from "./nn/cross_entropy.ts";
 import { glorotNormal, heNormal, zerosInit } from "./nn/init.ts";
 import { argError, describeValue } from "./errors.ts";
 import { Rng } from "./random.ts";
+import { DEFAULT_MODEL_CONFIG } from "./recipes.ts";
 import {
   add,
   checkIndices,
@@ -55,17 +56,6 @@ export interface ModelConfig {
   /** Element type of the parameters. */
   dtype: DType;
 }
-
-/** Defaults for every field but `vocabSize`. */
-export const DEFAULT_MODEL_CONFIG: Readonly<Omit<ModelConfig, "vocabSize">> = Object.freeze({
-  contextSize: 3,
-  embedDim: 30,
-  hidden: [64],
-  activation: "relu",
-  dropout: 0,
-  directConnections: false,
-  dtype: "float64",
-});
 
 /** The model's parameters by name: `E`, `W1`, `b1`, [`W2`, `b2`], `Wout`, `bout`, [`Wdirect`]. */
 export type ModelParams = Readonly<Record<string, Matrix>>;
@@ -172,7 +162,11 @@ export class MiniNeuralLM {
   /** The validated configuration. */
   readonly config: Readonly<ModelConfig>;
 
-  /** @param config the shape of the model; fields left out take {@linkcode DEFAULT_MODEL_CONFIG} */
+  /**
+   * A model of the given shape, the configuration checked.
+   *
+   * @param config the shape of the model; fields left out take `DEFAULT_MODEL_CONFIG` (`recipes.ts`)
+   */
   constructor(config: Partial<ModelConfig> & { vocabSize: number }) {
     this.config = Object.freeze(modelConfig(config));
   }
@@ -355,7 +349,9 @@ export class MiniNeuralLM {
   }
 
   /**
-   * Mean cross-entropy (nats per word) of the batch, in evaluation mode unless `options.train`.
+   * Mean cross-entropy (nats per word) of the batch, in evaluation mode unless `options.train`,
+   * computed from the scores with log-sum-exp (`softmaxCrossEntropy`), so it stays finite where a
+   * probability would round to 0.
    *
    * @example
    * ```ts
@@ -374,6 +370,6 @@ export class MiniNeuralLM {
     targets: ArrayLike<number>,
     options: ForwardOptions = {},
   ): number {
-    return crossEntropy(this.forward(params, contexts, options).probs, targets);
+    return softmaxCrossEntropy(this.forward(params, contexts, options).scores, targets);
   }
 }

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { TrainEvent } from "./train.ts";
+
 /** Where a progress bar writes: anything with a synchronous `writeSync`. */
 export interface ProgressSink {
   /** Writes bytes, as `Deno.stderr.writeSync` does. */
@@ -108,4 +110,54 @@ export class ProgressBar {
   #write(text: string): void {
     this.#sink.writeSync(this.#encoder.encode(text));
   }
+}
+
+/**
+ * A consumer of the training loop's events that draws a {@linkcode ProgressBar}: one bar per
+ * epoch (examples/s, the latest loss, time left), then a summary line per epoch (train and
+ * validation perplexity, examples/s, time). `train` and `trainAsync` use it for
+ * `progress: true`; pass its result events of your own loop to draw the same.
+ *
+ * @param sink where to draw (standard error by default)
+ * @returns a function to call with every event of `trainLoop`
+ *
+ * @example
+ * ```ts
+ * import { assertStringIncludes } from "@std/assert";
+ * import { trainingProgress } from "./progress.ts";
+ * import { trainLoop } from "./train.ts";
+ * import { MiniNeuralLM } from "./model.ts";
+ * import { indexMatrix } from "./tensor.ts";
+ * let text = "";
+ * const sink = { writeSync: (b: Uint8Array) => (text += new TextDecoder().decode(b), b.length), isTerminal: () => false };
+ * const draw = trainingProgress(sink);
+ * const model = new MiniNeuralLM({ vocabSize: 3, contextSize: 1, embedDim: 2, hidden: [2] });
+ * const data = { contexts: indexMatrix([[0], [1]]), targets: new Int32Array([1, 2]) };
+ * for (const event of trainLoop(model, model.init(0), { train: data }, { epochs: 2 })) draw(event);
+ * assertStringIncludes(text, "epoch 2/2: train ppl");
+ * ```
+ */
+export function trainingProgress(sink: ProgressSink = Deno.stderr): (event: TrainEvent) => void {
+  const bar = new ProgressBar(sink);
+  let epochStarted = performance.now();
+  return (event) => {
+    if (event.kind === "step") {
+      if (event.stepInEpoch === 1) epochStarted = performance.now();
+      const elapsed = (performance.now() - epochStarted) / 1000;
+      const { stepInEpoch: s, stepsPerEpoch: total } = event;
+      bar.update(`epoch ${event.record.epoch}/${event.epochs}`, s, total, {
+        rate: event.record.examplesPerSecond,
+        loss: event.record.loss,
+        etaSeconds: (elapsed / s) * (total - s),
+      });
+      return;
+    }
+    const r = event.record;
+    bar.done(
+      `epoch ${r.epoch}/${event.epochs}: train ppl ${r.trainPerplexity.toFixed(2)}` +
+        (Number.isNaN(r.validLoss) ? "" : `, valid ppl ${r.validPerplexity.toFixed(2)}`) +
+        `, ${Math.round(r.examplesPerSecond).toLocaleString("en-US")} ex/s, ` +
+        formatDuration(r.seconds),
+    );
+  };
 }

@@ -1,97 +1,31 @@
 /**
- * Training: the minibatch loop, learning-rate schedules, evaluation, early stopping, history.
+ * Training: the minibatch loop, evaluation after every epoch, early stopping, history.
  *
  * The loop reads top to bottom like the algorithm:
  *
  * ```text
  * for epoch = 1 … E:
  *   shuffle the training examples (seeded)
- *   for each minibatch:  forward → loss → backward → momentum step (lr from the schedule)
+ *   for each minibatch:  engine.step: forward → loss → backward → momentum step
+ *                        (lr from the schedule; a loss that is not finite stops the run)
  *   evaluate on validation: mean cross-entropy, perplexity = exp(mean cross-entropy)
  *   keep the parameters with the best validation loss; stop after `patience` epochs without one
  * ```
+ *
+ * The numbers come from an {@linkcode Engine} (`engine.ts`): the pure reference equations or the
+ * WebAssembly kernels. The loop is the same for both.
  *
  * @module
  */
 
 import { argError, describeValue } from "./errors.ts";
+import { batch, checkDataset, type Dataset } from "./dataset.ts";
+import { createEngine, type Engine, type EngineName } from "./engine.ts";
 import type { MiniNeuralLM, ModelParams } from "./model.ts";
-import { momentumStep } from "./nn/momentum.ts";
-import {
-  fastEvaluate,
-  type FastState,
-  fastSupports,
-  fastTargetProbabilities,
-  fastTrainStep,
-  fromFastState,
-  toFastState,
-} from "./kernels/fast.ts";
-import { crossEntropy } from "./nn/cross_entropy.ts";
-import { formatDuration, ProgressBar, type ProgressSink } from "./progress.ts";
+import { type ProgressSink, trainingProgress } from "./progress.ts";
 import { Rng } from "./random.ts";
-import { checkIndices, IndexMatrix, type Matrix } from "./tensor.ts";
-
-/** Examples: one context row and one target word each. */
-export interface Dataset {
-  /** `[N, n−1]` context word indices. */
-  contexts: IndexMatrix;
-  /** `[N]` target word indices. */
-  targets: Int32Array;
-}
-
-/**
- * A learning-rate schedule, as a function of the update count `t` (starting at 0) and the
- * epoch `e` (starting at 0):
- *
- * - `constant`: `lr_t = lr_0`;
- * - `decay`: `lr_t = lr_0 / (1 + r·t)`, the schedule of Bengio et al. 2003 (section 4);
- * - `step`: `lr_t = lr_0 · factor^floor(e / every)`.
- */
-export type Schedule =
-  | { kind: "constant" }
-  | { kind: "decay"; rate: number }
-  | { kind: "step"; every: number; factor: number };
-
-/**
- * The learning rate at update `t` of epoch `epoch` under a schedule.
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { learningRate } from "./train.ts";
- * assertEquals(learningRate(0.1, { kind: "constant" }, 500, 3), 0.1);
- * assertEquals(learningRate(0.1, { kind: "decay", rate: 0.01 }, 100, 0), 0.05); // 0.1 / (1 + 1)
- * assertEquals(learningRate(0.1, { kind: "step", every: 2, factor: 0.5 }, 0, 5), 0.025);
- * ```
- */
-export function learningRate(lr0: number, schedule: Schedule, t: number, epoch: number): number {
-  switch (schedule.kind) {
-    case "constant":
-      return lr0;
-    case "decay":
-      return lr0 / (1 + schedule.rate * t);
-    case "step":
-      return lr0 * schedule.factor ** Math.floor(epoch / schedule.every);
-  }
-}
-
-/** `"fast"`: the WebAssembly kernels where they cover the model; `"reference"`: the pure path. */
-export type Engine = "fast" | "reference";
-
-/** A {@linkcode FastState} for the model when `engine` asks for one and the model is covered. */
-function fastStateFor(
-  fn: string,
-  engine: unknown,
-  model: MiniNeuralLM,
-  params: ModelParams,
-): FastState | null {
-  if (engine !== "fast" && engine !== "reference") {
-    throw argError(fn, "engine", `"fast" or "reference"`, describeValue(engine));
-  }
-  return engine === "fast" && fastSupports(model.config) === null
-    ? toFastState(model, params)
-    : null;
-}
+import { DEFAULT_TRAIN_OPTIONS, type TrainDefaults } from "./recipes.ts";
+import { checkSchedule, learningRate, type Schedule } from "./schedule.ts";
 
 /** What happened at one update. */
 export interface StepRecord {
@@ -135,7 +69,7 @@ export interface History {
   epochs: EpochRecord[];
 }
 
-/** Options of {@linkcode train}; every field has a default. */
+/** Options of {@linkcode train}; every field has a default ({@linkcode DEFAULT_TRAIN_OPTIONS}). */
 export interface TrainOptions {
   /** Passes over the training set (default 5). */
   epochs?: number;
@@ -143,7 +77,7 @@ export interface TrainOptions {
   batchSize?: number;
   /** Initial learning rate `lr_0` (default 0.1). */
   lr?: number;
-  /** Momentum `β` in `m = β·m + (1−β)·g` (default 0.9). */
+  /** Momentum `β` in `m = β·m + (1−β)·g`, in `[0, 1)` (default 0.9). */
   momentum?: number;
   /** Learning-rate schedule (default constant). */
   schedule?: Schedule;
@@ -160,12 +94,12 @@ export interface TrainOptions {
   /** Called after every epoch with the current parameters. */
   onEpoch?: (record: EpochRecord, params: ModelParams) => void;
   /**
-   * Which implementation runs the steps (default `"fast"`): `"fast"` uses the WebAssembly kernels
-   * of `kernels/fast.ts` on every core when the model is float32 (see `fastSupports`; float64
-   * models always take the reference path); `"reference"` composes the pure equations of `nn/`,
-   * as the lecture notebooks do. Both give the same numbers to float32 precision.
+   * Which engine runs the steps (default `"fast"`): `"fast"` uses the WebAssembly kernels on
+   * every core when the model is float32 (float64 models always take the reference path);
+   * `"reference"` composes the pure equations of `nn/`, as the lecture notebooks do. Both give the
+   * same numbers to float32 precision.
    */
-  engine?: Engine;
+  engine?: EngineName;
   /** Draw a progress bar: `true` on standard error, or a sink of your own (default false). */
   progress?: boolean | ProgressSink;
 }
@@ -185,179 +119,136 @@ export interface TrainResult {
 }
 
 /**
- * The examples at positions `order[start … end)` of a dataset, as a minibatch.
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { batch } from "./train.ts";
- * import { indexMatrix } from "./tensor.ts";
- * const data = { contexts: indexMatrix([[0, 1], [1, 2], [2, 3]]), targets: new Int32Array([2, 3, 4]) };
- * const b = batch(data, new Int32Array([2, 0, 1]), 0, 2);
- * assertEquals(b.contexts.toArrays(), [[2, 3], [0, 1]]);
- * assertEquals(Array.from(b.targets), [4, 2]);
- * ```
+ * A run that diverged: a minibatch loss or the validation loss that is not finite, or so large
+ * that its perplexity overflows (`exp(L) = Infinity`, `L > 709.78` nats). Both engines stop with
+ * it; nothing is returned as "best" from such a run.
  */
-export function batch(data: Dataset, order: Int32Array, start: number, end: number): Dataset {
-  const cols = data.contexts.cols;
-  const size = end - start;
-  const contexts = new Int32Array(size * cols);
-  const targets = new Int32Array(size);
-  for (let b = 0; b < size; b++) {
-    const example = order[start + b];
-    for (let j = 0; j < cols; j++) contexts[b * cols + j] = data.contexts.data[example * cols + j];
-    targets[b] = data.targets[example];
+export class DivergenceError extends Error {
+  /** The epoch (from 1) where it happened. */
+  readonly epoch: number;
+  /** The update (from 1) where it happened; `undefined` for the validation loss. */
+  readonly step: number | undefined;
+  /** The loss that was not finite. */
+  readonly loss: number;
+  /** The learning rate of the last update. */
+  readonly lr: number;
+
+  /**
+   * Says where the run diverged and with what loss.
+   *
+   * @param at where and what: epoch, step (for a minibatch), the loss, the learning rate
+   */
+  constructor(at: { epoch: number; step?: number; loss: number; lr: number }) {
+    const where = at.step === undefined
+      ? `the validation loss after epoch ${at.epoch} is ${at.loss}`
+      : `the loss of update ${at.step} (epoch ${at.epoch}) is ${at.loss}`;
+    super(
+      `train: the run diverged: ${where} at learning rate ${at.lr}; ` +
+        `try a smaller learning rate (for example a tenth)`,
+    );
+    this.name = "DivergenceError";
+    this.epoch = at.epoch;
+    this.step = at.step;
+    this.loss = at.loss;
+    this.lr = at.lr;
   }
-  return { contexts: new IndexMatrix(size, cols, contexts), targets };
 }
 
-function checkDataset(fn: string, arg: string, data: Dataset, model: MiniNeuralLM): void {
-  if (!data || !(data.contexts instanceof IndexMatrix) || !(data.targets instanceof Int32Array)) {
-    throw argError(
-      fn,
-      arg,
-      "{ contexts: IndexMatrix, targets: Int32Array }",
-      describeValue(data),
-      TypeError,
-    );
-  }
-  const { vocabSize, contextSize } = model.config;
-  checkIndices(fn, `${arg}.contexts`, data.contexts, vocabSize, contextSize);
-  if (data.targets.length !== data.contexts.rows) {
-    throw argError(
-      fn,
-      `${arg}.targets`,
-      `${data.contexts.rows} targets (one per context)`,
-      `${data.targets.length}`,
-    );
-  }
-  for (let i = 0; i < data.targets.length; i++) {
-    if (data.targets[i] < 0 || data.targets[i] >= vocabSize) {
-      throw argError(
-        fn,
-        `${arg}.targets[${i}]`,
-        `an index in [0, ${vocabSize})`,
-        `${data.targets[i]}`,
-      );
-    }
-  }
+/** Whether a mean cross-entropy means a diverged run: not finite, or `exp` of it overflows. */
+function diverged(loss: number): boolean {
+  return !Number.isFinite(Math.exp(loss));
 }
+
+/** Every training option, defaults filled in. */
+export type ResolvedTrainOptions = TrainDefaults & Pick<TrainOptions, "maxStepsPerEpoch">;
 
 /**
- * Mean cross-entropy (nats per word) and perplexity `exp(mean)` of a model on a dataset, in
- * evaluation mode (no dropout), in minibatches of `batchSize`.
+ * The options of a run with {@linkcode DEFAULT_TRAIN_OPTIONS} filled in, every value checked;
+ * an error names the option (`train: options.lr expected …`).
  *
  * @example
  * ```ts
- * import { assert } from "@std/assert";
- * import { evaluate } from "./train.ts";
- * import { MiniNeuralLM } from "./model.ts";
- * import { indexMatrix } from "./tensor.ts";
- * const model = new MiniNeuralLM({ vocabSize: 4, contextSize: 1, embedDim: 2, hidden: [3] });
- * const data = { contexts: indexMatrix([[0], [1]]), targets: new Int32Array([1, 2]) };
- * const { loss, perplexity } = evaluate(model, model.init(0), data);
- * assert(Math.abs(perplexity - Math.exp(loss)) < 1e-12);
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { resolveTrainOptions } from "./train.ts";
+ * assertEquals(resolveTrainOptions("train", { lr: 0.5 }).lr, 0.5);
+ * assertThrows(() => resolveTrainOptions("train", { momentum: 1 }), RangeError, "options.momentum");
  * ```
  */
-export function evaluate(
-  model: MiniNeuralLM,
-  params: ModelParams,
-  data: Dataset,
-  batchSize = 256,
-  engine: Engine = "fast",
-): { loss: number; perplexity: number } {
-  checkDataset("evaluate", "data", data, model);
-  const n = data.targets.length;
-  if (n === 0) throw argError("evaluate", "data", "at least one example", "0");
-  const fast = fastStateFor("evaluate", engine, model, params);
-  if (fast) {
-    try {
-      const loss = fastEvaluate(fast, data.contexts, data.targets);
-      return { loss, perplexity: Math.exp(loss) };
-    } finally {
-      fast.dispose();
-    }
-  }
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  let total = 0;
-  for (let start = 0; start < n; start += batchSize) {
-    const end = Math.min(n, start + batchSize);
-    const b = batch(data, order, start, end);
-    total += crossEntropy(model.forward(params, b.contexts).probs, b.targets) * (end - start);
-  }
-  const loss = total / n;
-  return { loss, perplexity: Math.exp(loss) };
-}
-
-/**
- * The probability the model gives each target, `p(target_t | context_t)` for every example, in
- * evaluation mode: what the n-gram mixture of Bengio et al. 2003 averages, and what perplexity
- * summarises, `ppl = exp(−mean log p)`.
- *
- * @returns a `Float64Array [N]`
- *
- * @example
- * ```ts
- * import { assertAlmostEquals } from "@std/assert";
- * import { evaluate, targetProbabilities } from "./train.ts";
- * import { MiniNeuralLM } from "./model.ts";
- * import { indexMatrix } from "./tensor.ts";
- * const model = new MiniNeuralLM({ vocabSize: 4, contextSize: 1, embedDim: 2, hidden: [3] });
- * const data = { contexts: indexMatrix([[0], [1]]), targets: new Int32Array([1, 2]) };
- * const p = targetProbabilities(model, model.init(0), data);
- * const meanLog = (Math.log(p[0]) + Math.log(p[1])) / 2;
- * assertAlmostEquals(evaluate(model, model.init(0), data).loss, -meanLog, 1e-12);
- * ```
- */
-export function targetProbabilities(
-  model: MiniNeuralLM,
-  params: ModelParams,
-  data: Dataset,
-  batchSize = 256,
-  engine: Engine = "fast",
-): Float64Array {
-  checkDataset("targetProbabilities", "data", data, model);
-  const fast = fastStateFor("targetProbabilities", engine, model, params);
-  if (fast) {
-    try {
-      return fastTargetProbabilities(fast, data.contexts, data.targets);
-    } finally {
-      fast.dispose();
-    }
-  }
-  const n = data.targets.length;
-  const out = new Float64Array(n);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let start = 0; start < n; start += batchSize) {
-    const end = Math.min(n, start + batchSize);
-    const b = batch(data, order, start, end);
-    const { probs } = model.forward(params, b.contexts);
-    for (let r = 0; r < end - start; r++) out[start + r] = probs.get(r, b.targets[r]);
-  }
-  return out;
-}
-
-function positive(fn: string, name: string, v: number, integer = false): void {
-  if (!(v > 0) || (integer && !Number.isInteger(v))) {
-    throw argError(
-      fn,
-      name,
-      integer ? "a positive integer" : "a positive number",
-      describeValue(v),
+export function resolveTrainOptions(fn: string, options: TrainOptions): ResolvedTrainOptions {
+  const o = { ...DEFAULT_TRAIN_OPTIONS, ...dropUndefined(options) };
+  const check = (name: string, ok: boolean, expected: string, value: unknown) => {
+    if (!ok) throw argError(fn, `options.${name}`, expected, describeValue(value));
+  };
+  const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+  check("epochs", positiveInt(o.epochs), "a positive integer", o.epochs);
+  check("batchSize", positiveInt(o.batchSize), "a positive integer", o.batchSize);
+  check("lr", Number.isFinite(o.lr) && o.lr > 0, "a finite number > 0", o.lr);
+  check("momentum", o.momentum >= 0 && o.momentum < 1, "a number in [0, 1)", o.momentum);
+  check(
+    "weightDecay",
+    Number.isFinite(o.weightDecay) && o.weightDecay >= 0,
+    "a finite number >= 0",
+    o.weightDecay,
+  );
+  check(
+    "patience",
+    positiveInt(o.patience) || o.patience === Infinity,
+    "a positive integer or Infinity",
+    o.patience,
+  );
+  if (o.maxStepsPerEpoch !== undefined) {
+    check(
+      "maxStepsPerEpoch",
+      positiveInt(o.maxStepsPerEpoch),
+      "a positive integer",
+      o.maxStepsPerEpoch,
     );
   }
+  check(
+    "engine",
+    o.engine === "fast" || o.engine === "reference",
+    `"fast" or "reference"`,
+    o.engine,
+  );
+  checkSchedule(fn, "options.schedule", o.schedule);
+  new Rng(o.seed); // refuses a seed it cannot take
+  return {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    momentum: o.momentum,
+    schedule: o.schedule,
+    weightDecay: o.weightDecay,
+    seed: o.seed,
+    patience: o.patience,
+    engine: o.engine,
+    maxStepsPerEpoch: o.maxStepsPerEpoch,
+  };
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** What the training loop reports as it goes: an update done, or an epoch done. */
 export type TrainEvent =
-  | { kind: "step"; record: StepRecord }
-  | { kind: "epoch"; record: EpochRecord; params: ModelParams };
+  | {
+    kind: "step";
+    record: StepRecord;
+    /** The update's place in its epoch, from 1, of `stepsPerEpoch`. */
+    stepInEpoch: number;
+    stepsPerEpoch: number;
+    /** Epochs planned. */
+    epochs: number;
+  }
+  | { kind: "epoch"; record: EpochRecord; params: ModelParams; epochs: number };
 
 /**
  * The training loop itself, as a generator: it yields after every update and every epoch and
  * returns the {@linkcode TrainResult}. {@linkcode train} drives it to the end in one go;
  * {@linkcode trainAsync} awaits the callbacks between events, so a notebook can redraw a plot
- * while the model trains. Arguments as for {@linkcode train}.
+ * while the model trains. Arguments as for {@linkcode train}; the callbacks and `progress` of
+ * `options` are for the drivers, the loop only yields.
  *
  * @example
  * ```ts
@@ -379,122 +270,79 @@ export function* trainLoop(
   options: TrainOptions = {},
 ): Generator<TrainEvent, TrainResult, void> {
   const fn = "train";
-  const epochs = options.epochs ?? 5;
-  const batchSize = options.batchSize ?? 64;
-  const lr0 = options.lr ?? 0.1;
-  const beta = options.momentum ?? 0.9;
-  const schedule = options.schedule ?? { kind: "constant" };
-  const weightDecay = options.weightDecay ?? 0;
-  const patience = options.patience ?? 2;
-  positive(fn, "options.epochs", epochs, true);
-  positive(fn, "options.batchSize", batchSize, true);
-  positive(fn, "options.lr", lr0);
-  positive(fn, "options.patience", patience);
-  if (options.maxStepsPerEpoch !== undefined) {
-    positive(fn, "options.maxStepsPerEpoch", options.maxStepsPerEpoch, true);
-  }
+  const o = resolveTrainOptions(fn, options);
   model.checkParams(fn, params);
-  checkDataset(fn, "data.train", data.train, model);
+  const { vocabSize, contextSize } = model.config;
+  checkDataset(fn, "data.train", data.train, vocabSize, contextSize);
   if (data.train.targets.length === 0) {
     throw argError(fn, "data.train", "at least one example", "0");
   }
-  if (data.valid) checkDataset(fn, "data.valid", data.valid, model);
+  if (data.valid) {
+    checkDataset(fn, "data.valid", data.valid, vocabSize, contextSize);
+    if (data.valid.targets.length === 0) {
+      throw argError(fn, "data.valid", "at least one example (or no data.valid)", "0");
+    }
+  }
 
-  const rng = new Rng(options.seed ?? 0);
-  const bar = options.progress
-    ? new ProgressBar(options.progress === true ? Deno.stderr : options.progress)
-    : null;
+  const rng = new Rng(o.seed);
   const n = data.train.targets.length;
-  const stepsPerEpoch = Math.min(Math.ceil(n / batchSize), options.maxStepsPerEpoch ?? Infinity);
+  const stepsPerEpoch = Math.min(Math.ceil(n / o.batchSize), o.maxStepsPerEpoch ?? Infinity);
   const history: History = { steps: [], epochs: [] };
-
-  // The fast path keeps parameters and velocities in WebAssembly memory, updated in place;
-  // `current` is refreshed from it at the end of every epoch.
-  const fast = fastStateFor(fn, options.engine ?? "fast", model, params);
-  let current = params;
-  let velocity: Record<string, Matrix> | undefined = undefined;
-  let best = params;
-  let bestLoss = Infinity;
-  let bestEpoch = 0;
-  let sinceBest = 0;
-  let t = 0;
-  let stoppedEarly = false;
+  const engine: Engine = createEngine(model, params, { engine: o.engine });
+  let best: ModelParams | null = null, bestLoss = Infinity, bestEpoch = 0, sinceBest = 0;
+  let current = params, t = 0, stoppedEarly = false;
 
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const started = performance.now();
       const order = rng.permutation(n);
-      let lossSum = 0, seen = 0, lr = lr0;
+      let lossSum = 0, seen = 0, lr = o.lr;
       for (let s = 0; s < stepsPerEpoch; s++) {
-        const mini = batch(data.train, order, s * batchSize, Math.min(n, (s + 1) * batchSize));
-        lr = learningRate(lr0, schedule, t, epoch - 1);
-        let loss: number;
-        if (fast) {
-          loss = fastTrainStep(fast, mini.contexts, mini.targets, { lr, beta, weightDecay, rng });
-        } else {
-          const { probs, cache } = model.forward(current, mini.contexts, { train: true, rng });
-          loss = crossEntropy(probs, mini.targets);
-          const grads = model.backward(current, cache, mini.targets);
-          const stepped = momentumStep(current, grads, velocity, { lr, beta, weightDecay });
-          current = stepped.params;
-          velocity = stepped.velocity;
-        }
+        const mini = batch(data.train, order, s * o.batchSize, Math.min(n, (s + 1) * o.batchSize));
+        lr = learningRate(o.lr, o.schedule, t, epoch - 1);
+        const step = { lr, beta: o.momentum, weightDecay: o.weightDecay, rng };
+        const loss = engine.step(mini.contexts, mini.targets, step);
         t++;
+        if (diverged(loss)) throw new DivergenceError({ epoch, step: t, loss, lr });
         lossSum += loss * mini.targets.length;
         seen += mini.targets.length;
-        const elapsed = (performance.now() - started) / 1000;
-        const rate = seen / elapsed;
+        const rate = seen / ((performance.now() - started) / 1000);
         const record: StepRecord = { step: t, epoch, loss, lr, examplesPerSecond: rate };
         history.steps.push(record);
-        bar?.update(`epoch ${epoch}/${epochs}`, s + 1, stepsPerEpoch, {
-          rate,
-          loss,
-          etaSeconds: (elapsed / (s + 1)) * (stepsPerEpoch - s - 1),
-        });
-        yield { kind: "step", record };
+        yield { kind: "step", record, stepInEpoch: s + 1, stepsPerEpoch, epochs: o.epochs };
       }
       const trainSeconds = (performance.now() - started) / 1000;
       const trainLoss = lossSum / seen;
-      if (fast) current = fromFastState(fast).params;
-      let valid = { loss: NaN, perplexity: NaN };
-      if (data.valid && fast) {
-        const loss = fastEvaluate(fast, data.valid.contexts, data.valid.targets);
-        valid = { loss, perplexity: Math.exp(loss) };
-      } else if (data.valid) valid = evaluate(model, current, data.valid, 256, "reference");
+      current = engine.params();
+      const validLoss = data.valid ? engine.evaluate(data.valid) : NaN;
+      if (data.valid && diverged(validLoss)) {
+        throw new DivergenceError({ epoch, loss: validLoss, lr });
+      }
       const record: EpochRecord = {
         epoch,
         trainLoss,
         trainPerplexity: Math.exp(trainLoss),
-        validLoss: valid.loss,
-        validPerplexity: valid.perplexity,
+        validLoss,
+        validPerplexity: Math.exp(validLoss),
         lr,
         examplesPerSecond: seen / trainSeconds,
         seconds: (performance.now() - started) / 1000,
       };
       history.epochs.push(record);
-      bar?.done(
-        `epoch ${epoch}/${epochs}: train ppl ${record.trainPerplexity.toFixed(2)}` +
-          (data.valid ? `, valid ppl ${record.validPerplexity.toFixed(2)}` : "") +
-          `, ${Math.round(record.examplesPerSecond).toLocaleString("en-US")} ex/s, ` +
-          formatDuration(record.seconds),
-      );
-      yield { kind: "epoch", record, params: current };
+      yield { kind: "epoch", record, params: current, epochs: o.epochs };
 
-      const score = data.valid ? valid.loss : trainLoss;
+      const score = data.valid ? validLoss : trainLoss;
       if (score < bestLoss) {
-        bestLoss = score;
-        best = current;
-        bestEpoch = epoch;
-        sinceBest = 0;
-      } else if (++sinceBest >= patience && data.valid) {
-        stoppedEarly = epoch < epochs;
+        [best, bestLoss, bestEpoch, sinceBest] = [current, score, epoch, 0];
+      } else if (++sinceBest >= o.patience && data.valid) {
+        stoppedEarly = epoch < o.epochs;
         break;
       }
     }
   } finally {
-    fast?.dispose();
+    engine.dispose();
   }
-  return { params: best, lastParams: current, history, bestEpoch, stoppedEarly };
+  return { params: best ?? current, lastParams: current, history, bestEpoch, stoppedEarly };
 }
 
 /**
@@ -508,6 +356,7 @@ export function* trainLoop(
  * @param params starting parameters (not modified)
  * @param data `train` examples and optional `valid` examples
  * @param options see {@linkcode TrainOptions}
+ * @throws {DivergenceError} when a loss stops being finite
  *
  * @example
  * ```ts
@@ -529,12 +378,15 @@ export function train(
   data: { train: Dataset; valid?: Dataset },
   options: TrainOptions = {},
 ): TrainResult {
-  const loop = trainLoop(model, params, data, options);
+  const { onStep, onEpoch, progress, ...rest } = options;
+  const bar = progress ? trainingProgress(progress === true ? Deno.stderr : progress) : null;
+  const loop = trainLoop(model, params, data, rest);
   for (let next = loop.next();; next = loop.next()) {
     if (next.done) return next.value;
     const event = next.value;
-    if (event.kind === "step") options.onStep?.(event.record);
-    else options.onEpoch?.(event.record, event.params);
+    bar?.(event);
+    if (event.kind === "step") onStep?.(event.record);
+    else onEpoch?.(event.record, event.params);
   }
 }
 
@@ -573,11 +425,13 @@ export async function trainAsync(
   data: { train: Dataset; valid?: Dataset },
   options: AsyncTrainOptions = {},
 ): Promise<TrainResult> {
-  const { onStep, onEpoch, ...rest } = options;
+  const { onStep, onEpoch, progress, ...rest } = options;
+  const bar = progress ? trainingProgress(progress === true ? Deno.stderr : progress) : null;
   const loop = trainLoop(model, params, data, rest);
   for (let next = loop.next();; next = loop.next()) {
     if (next.done) return next.value;
     const event = next.value;
+    bar?.(event);
     if (event.kind === "step") await onStep?.(event.record);
     else await onEpoch?.(event.record, event.params);
   }

@@ -9,14 +9,10 @@ import {
 import { MiniNeuralLM } from "../lib/model.ts";
 import { Rng } from "../lib/random.ts";
 import { clone, IndexMatrix, indexMatrix } from "../lib/tensor.ts";
-import {
-  batch,
-  type Dataset,
-  evaluate,
-  learningRate,
-  targetProbabilities,
-  train,
-} from "../lib/train.ts";
+import { batch, type Dataset } from "../lib/dataset.ts";
+import { evaluate, targetProbabilities } from "../lib/evaluate.ts";
+import { learningRate } from "../lib/schedule.ts";
+import { DivergenceError, train } from "../lib/train.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 
 /** A toy language: word w is followed by (w * 3 + 1) mod V, except every 5th step is random. */
@@ -144,6 +140,16 @@ Deno.test("dropout trains too, and the progress bar reports to its sink", () => 
   assert(text.includes("valid ppl"), text);
 });
 
+Deno.test("a float64 run that diverges stops with DivergenceError instead of saving its start", () => {
+  // The reference engine's float64 losses stay finite far longer than float32's; a learning
+  // rate of 100 still drives them past what exp() can hold within the first epoch.
+  assertThrows(
+    () => train(model, model.init(3), data, { epochs: 3, lr: 100, batchSize: 16 }),
+    DivergenceError,
+    "at learning rate 100",
+  );
+});
+
 Deno.test("train refuses bad options and bad data, naming them", () => {
   const p = model.init(0);
   assertThrows(() => train(model, p, data, { epochs: 0 }), RangeError, "train: options.epochs");
@@ -208,16 +214,16 @@ Deno.test("the fast engine: float64 models and engine 'reference' take the pure 
   assertThrows(
     () => train(model32, model32.init(3), data, { engine: "gpu" as "fast" }),
     RangeError,
-    "train: engine expected",
+    "train: options.engine expected",
   );
 });
 
 Deno.test("evaluate and targetProbabilities: fast and reference engines agree", () => {
   const params = model32.init(4);
   const fast = evaluate(model32, params, data.valid);
-  const ref = evaluate(model32, params, data.valid, 256, "reference");
+  const ref = evaluate(model32, params, data.valid, { engine: "reference" });
   assertAlmostEquals(fast.loss, ref.loss, 1e-5);
   const pf = targetProbabilities(model32, params, data.valid);
-  const pr = targetProbabilities(model32, params, data.valid, 256, "reference");
+  const pr = targetProbabilities(model32, params, data.valid, { engine: "reference" });
   for (let i = 0; i < pr.length; i++) assertAlmostEquals(pf[i], pr[i], 1e-5 * pr[i]);
 });

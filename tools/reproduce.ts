@@ -19,13 +19,14 @@
  * ```
  */
 
-import { canonicalConfig } from "../bench/canonical.ts";
 import { brownSplit } from "../lib/io/corpus.ts";
 import { MiniNeuralLM, type ModelConfig } from "../lib/model.ts";
 import { chooseMixtureWeight, mixturePerplexity } from "../lib/ngram/mixture.ts";
 import { KneserNey } from "../lib/ngram/kneser_ney.ts";
 import { TextPreprocessor } from "../lib/text/preprocessor.ts";
-import { evaluate, targetProbabilities, train, type TrainOptions } from "../lib/train.ts";
+import { evaluate, targetProbabilities } from "../lib/evaluate.ts";
+import { RECIPES } from "../lib/recipes.ts";
+import { train, type TrainOptions } from "../lib/train.ts";
 
 const args = new Map<string, string>();
 for (let i = 0; i < Deno.args.length; i += 2) {
@@ -35,35 +36,10 @@ const OUT = args.get("out") ?? "data/reproduction.json";
 const EPOCHS = Number(args.get("epochs") ?? 12);
 const WANTED = (args.get("models") ?? "canonical,mlp9").split(",");
 
-/** How both networks are trained: the benchmark's optimiser, with a decaying rate and L2. */
-const TRAINING: TrainOptions = {
-  batchSize: 128,
-  lr: 0.5,
-  momentum: 0.9,
-  schedule: { kind: "decay", rate: 1e-4 },
-  weightDecay: 1e-5,
-  patience: 2,
-  seed: 1,
-};
-
-/** The two networks: the shape, and how each is trained. */
+/** The two networks: the shape, and how each is trained (the recipes of `lib/recipes.ts`). */
 const MODELS: Record<string, { config: Omit<ModelConfig, "vocabSize">; train: TrainOptions }> = {
-  canonical: {
-    config: canonicalConfig(),
-    train: TRAINING,
-  },
-  mlp9: {
-    config: {
-      contextSize: 4,
-      embedDim: 30,
-      hidden: [100],
-      activation: "tanh",
-      dropout: 0,
-      directConnections: false,
-      dtype: "float32",
-    },
-    train: TRAINING,
-  },
+  canonical: { config: RECIPES.canonical.model, train: RECIPES.canonical.training },
+  mlp9: { config: RECIPES.mlp9.model, train: RECIPES.mlp9.training },
 };
 
 // deno-lint-ignore no-explicit-any

@@ -473,7 +473,8 @@ export class FastState {
   }
 }
 
-type ModelLike = Pick<MiniNeuralLM, "config" | "shapes" | "checkParams">;
+/** What the fast state needs of a model: its configuration, shapes and parameter check. */
+export type ModelLike = Pick<MiniNeuralLM, "config" | "shapes" | "checkParams">;
 
 /**
  * Copies a model's parameters (and optionally its momentum velocities) into a new
@@ -665,7 +666,52 @@ export function fastTrainStep(
   targets: ArrayLike<number>,
   options: FastStepOptions,
 ): number {
-  const fn = "fastTrainStep";
+  const loss = fastTryTrainStep(state, contexts, targets, options, "fastTrainStep");
+  if (!Number.isFinite(loss)) {
+    throw argError(
+      "fastTrainStep",
+      "loss",
+      "a finite cross-entropy (the model has diverged?)",
+      `${loss}`,
+    );
+  }
+  return loss;
+}
+
+/**
+ * {@linkcode fastTrainStep} for a caller that decides itself what a diverged step means (the
+ * training loop): the minibatch's mean cross-entropy before the update, and the update only when
+ * that loss is finite. A non-finite loss is returned with nothing changed.
+ *
+ * @param state the model's state (updated in place when the loss is finite)
+ * @param contexts `[B, n−1]` word indices (an `IndexMatrix`, or a flat `Int32Array`)
+ * @param targets `[B]` target word indices
+ * @param options learning rate, momentum, weight decay, dropout generator
+ * @param fn the name that error messages give (default `"fastTryTrainStep"`)
+ * @returns the loss before the update, possibly `Infinity` or `NaN`
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { MiniNeuralLM } from "../model.ts";
+ * import { indexMatrix } from "../tensor.ts";
+ * import { fastTryTrainStep, fromFastState, toFastState } from "./fast.ts";
+ * const model = new MiniNeuralLM({ vocabSize: 3, contextSize: 1, embedDim: 2, hidden: [2], dtype: "float32" });
+ * const params = model.init(1);
+ * params.bout.data[0] = Infinity; // a diverged model: the loss is not finite
+ * using state = toFastState(model, params, undefined, { threads: 1 });
+ * const loss = fastTryTrainStep(state, indexMatrix([[0]]), [1], { lr: 0.1, beta: 0.9 });
+ * assertEquals(Number.isFinite(loss), false);
+ * assertEquals(fromFastState(state).params.W1.data, params.W1.data); // nothing was updated
+ * ```
+ */
+export function fastTryTrainStep(
+  state: FastState,
+  contexts: IndexMatrix | Int32Array,
+  targets: ArrayLike<number>,
+  options: FastStepOptions,
+  fn = "fastTryTrainStep",
+): number {
   const { flat, batch } = batchOf(fn, state, contexts);
   const t = toTargets(fn, "targets", targets, batch, state.config.vocabSize);
   checkMomentumOptions(fn, options);
@@ -690,9 +736,7 @@ export function fastTrainStep(
   k.forwardHidden(state.plan);
   state.runPhase(PHASE.outputForward);
   const loss = k.softmaxCombine(state.plan);
-  if (!Number.isFinite(loss)) {
-    throw argError(fn, "loss", "a finite cross-entropy (the model has diverged?)", `${loss}`);
-  }
+  if (!Number.isFinite(loss)) return loss;
   k.embeddingWords(state.plan);
   state.runPhase(PHASE.outputBackward);
   k.backwardHidden(state.plan);

@@ -240,7 +240,11 @@ export class KernelArena {
   #start: number;
   #next: number;
 
-  /** @param reserveBytes bytes at the bottom left alone (default: one page) */
+  /**
+   * An arena on a fresh shared memory, with the kernels instantiated on it.
+   *
+   * @param reserveBytes bytes at the bottom left alone (default: one page)
+   */
   constructor(reserveBytes = PAGE_BYTES) {
     this.memory = kernelsMemory(Math.ceil(reserveBytes / PAGE_BYTES) + 1);
     const { fn, slots } = instantiateKernels(this.memory);

@@ -189,6 +189,63 @@ export function softmaxCrossEntropyBackward(probs: Matrix, targets: ArrayLike<nu
 }
 
 /**
+ * The mean cross-entropy of a batch computed from the scores (logits), not the probabilities:
+ *
+ * ```text
+ * L = (1/B) Σ_b ( logsumexp(s[b]) − s[b][t_b] )      logsumexp(s) = m + log Σ_j exp(s_j − m)
+ * ```
+ *
+ * with `m = max_j s_j` of each row. It equals `crossEntropy(softmax(s), t)`, since
+ * `−log p_t = −(s_t − logsumexp(s))`, but never forms a probability, so it stays finite where
+ * the softmax rounds the target's probability to 0. For float32 scores `[0, 120]` and target 0,
+ * `softmax` gives `p_0 = 0` (below float32's smallest number) and `crossEntropy` `Infinity`;
+ * this gives the true `120`. The training loop and evaluation use it; its gradient with respect
+ * to the scores is the fused {@linkcode softmaxCrossEntropyBackward}, `(softmax(s) − onehot) / B`.
+ * The sums are done in float64 whatever the dtype of `scores`.
+ *
+ * @param scores `[B, V]` finite scores, at least one row
+ * @param targets `B` target word indices, integers in `[0, V)`
+ * @returns the mean loss `L >= 0` in nats
+ * @throws {TypeError} when `scores` is not a Matrix or `targets` not array-like
+ * @throws {RangeError} for an empty batch, a NaN / infinite score, or bad targets
+ *
+ * @example
+ * ```ts
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
+ * import { matrix } from "../tensor.ts";
+ * import { softmax } from "./softmax.ts";
+ * import { crossEntropy, softmaxCrossEntropy } from "./cross_entropy.ts";
+ * const s = matrix([[1, 2, 3], [0, 0, 0]]);
+ * assertAlmostEquals(softmaxCrossEntropy(s, [2, 0]), crossEntropy(softmax(s), [2, 0]), 1e-15);
+ * const far = matrix([[0, 120]], "float32");
+ * assertEquals(crossEntropy(softmax(far), [0]), Infinity);
+ * assertAlmostEquals(softmaxCrossEntropy(far, [0]), 120, 1e-12);
+ * ```
+ */
+export function softmaxCrossEntropy(scores: Matrix, targets: ArrayLike<number>): number {
+  const fn = "softmaxCrossEntropy";
+  checkMatrix(fn, "scores", scores);
+  checkNonEmpty(fn, "scores", scores);
+  const t = toTargets(fn, "targets", targets, scores.rows, scores.cols);
+  const batch = scores.rows, vocab = scores.cols, s = scores.data;
+  let total = 0;
+  for (let b = 0; b < batch; b++) {
+    const row = b * vocab;
+    let max = -Infinity;
+    for (let j = 0; j < vocab; j++) {
+      if (!Number.isFinite(s[row + j])) {
+        throw argError(fn, "scores", "finite numbers", `${s[row + j]} at [${b}, ${j}]`);
+      }
+      if (s[row + j] > max) max = s[row + j];
+    }
+    let sum = 0;
+    for (let j = 0; j < vocab; j++) sum += Math.exp(s[row + j] - max);
+    total += max + Math.log(sum) - s[row + t[b]];
+  }
+  return total / batch;
+}
+
+/**
  * Perplexity from a mean cross-entropy in nats: `PPL = exp(L)`.
  *
  * With `L = −(1/N) Σ_t log p(w_t | context)` over `N` words, `exp(L)` is the geometric mean of

@@ -4,7 +4,7 @@ import { crossEntropy } from "../../lib/nn/cross_entropy.ts";
 import { momentumStep } from "../../lib/nn/momentum.ts";
 import { Rng } from "../../lib/random.ts";
 import { clone, IndexMatrix, indexMatrix, type Matrix } from "../../lib/tensor.ts";
-import { evaluate, targetProbabilities } from "../../lib/train.ts";
+import { evaluate, targetProbabilities } from "../../lib/evaluate.ts";
 import {
   fastEvaluate,
   fastForwardProbs,

@@ -516,7 +516,7 @@ export function expArray(out: usize, x: usize, n: i32): void {
 }
 
 /**
- * One momentum step on `n` numbers, in place, in the seed's form:
+ * One momentum step on `n` numbers, in place, as `nn/momentum.ts` writes it:
  *
  * ```text
  * g' = g + λ·w          (weight decay; λ = 0 for biases)
