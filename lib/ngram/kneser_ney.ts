@@ -59,6 +59,10 @@
  */
 
 import { argError, describeValue } from "../errors.ts";
+import { checkStream, checkToken, countKneserNey, type KneserNeyTables } from "./counts.ts";
+import type { CountOfCounts, Discounts } from "./discounts.ts";
+
+export { type CountOfCounts, type Discounts, modifiedKneserNeyDiscounts } from "./discounts.ts";
 
 /** The orders this module supports: bigram to 5-gram. */
 const MIN_ORDER = 2;
@@ -72,98 +76,6 @@ export interface KneserNeyOptions {
   vocabSize: number;
   /** The id of `</s>`: it separates sentences and pads the contexts before the stream starts. */
   boundary: number;
-}
-
-/** The discounts `[D1, D2, D3+]` of one order. */
-export type Discounts = readonly [number, number, number];
-
-/** The count-of-counts `[n1, n2, n3, n4]` of one order. */
-export type CountOfCounts = readonly [number, number, number, number];
-
-/**
- * Chen and Goodman's discounts for one order (Section 3 of TR-10-98), from its count-of-counts
- * `n_r`, the number of distinct k-grams whose count `c_k` is exactly `r`:
- *
- * ```text
- * Y = n1 / (n1 + 2 n2)
- * D1 = 1 − 2 Y n2 / n1      D2 = 2 − 3 Y n3 / n2      D3+ = 3 − 4 Y n4 / n3
- * ```
- *
- * Each `D_r` must lie strictly between 0 and `r`: above 0, so that every seen context keeps some
- * mass for the words it has not been seen with; below `r`, so that a k-gram seen `r` times keeps
- * some of its own mass. Small corpora break the estimates (no count-3 k-grams makes `D3+`
- * `0 / 0`, no count-2 k-grams makes `D1 = 1`); each `D_r` that is undefined or outside `(0, r)`
- * is replaced by `r / 2`, halfway, and is the only place this module departs from the paper.
- *
- * @param countOfCounts `[n1, n2, n3, n4]`, non-negative integers
- * @returns `[D1, D2, D3+]`
- *
- * @example
- * ```ts
- * import { assertAlmostEquals } from "@std/assert";
- * import { modifiedKneserNeyDiscounts } from "./kneser_ney.ts";
- * // Y = 100 / 180 = 5/9; D1 = 1 − 2·(5/9)·(40/100) = 5/9; D2 = 2 − 3·(5/9)·(20/40) = 7/6;
- * // D3+ = 3 − 4·(5/9)·(10/20) = 17/9.
- * const [d1, d2, d3] = modifiedKneserNeyDiscounts([100, 40, 20, 10]);
- * assertAlmostEquals(d1, 5 / 9, 1e-15);
- * assertAlmostEquals(d2, 7 / 6, 1e-15);
- * assertAlmostEquals(d3, 17 / 9, 1e-15);
- * ```
- */
-export function modifiedKneserNeyDiscounts(countOfCounts: CountOfCounts): Discounts {
-  const fn = "modifiedKneserNeyDiscounts";
-  if (!Array.isArray(countOfCounts) || countOfCounts.length !== 4) {
-    throw argError(fn, "countOfCounts", "[n1, n2, n3, n4]", describeValue(countOfCounts));
-  }
-  for (let r = 0; r < 4; r++) {
-    const nr = countOfCounts[r];
-    if (!Number.isInteger(nr) || nr < 0) {
-      throw argError(
-        fn,
-        `countOfCounts[${r}]`,
-        "a non-negative integer",
-        describeValue(nr),
-      );
-    }
-  }
-  const [n1, n2, n3, n4] = countOfCounts;
-  const y = n1 / (n1 + 2 * n2);
-  // D_r = r − (r + 1) · Y · n_{r+1} / n_r, for r = 1, 2, 3.
-  const estimate = (r: number, nr: number, nNext: number): number => {
-    const d = r - (r + 1) * y * nNext / nr;
-    return Number.isFinite(d) && d > 0 && d < r ? d : r / 2;
-  };
-  return [estimate(1, n1, n2), estimate(2, n2, n3), estimate(3, n3, n4)];
-}
-
-function checkToken(fn: string, arg: string, token: unknown, vocabSize: number): number {
-  if (typeof token !== "number" || !Number.isInteger(token)) {
-    throw argError(fn, arg, "an integer token id", describeValue(token), TypeError);
-  }
-  if (token < 0 || token >= vocabSize) {
-    throw argError(fn, arg, `an index in [0, ${vocabSize}) (the vocabulary size)`, `${token}`);
-  }
-  return token;
-}
-
-function checkStream(fn: string, tokens: unknown, vocabSize: number): Int32Array {
-  if (!(tokens instanceof Int32Array)) {
-    throw argError(fn, "tokens", "an Int32Array", describeValue(tokens), TypeError);
-  }
-  if (tokens.length === 0) {
-    throw argError(fn, "tokens", "at least one token", "an empty Int32Array");
-  }
-  for (let t = 0; t < tokens.length; t++) {
-    if (tokens[t] < 0 || tokens[t] >= vocabSize) {
-      throw argError(
-        fn,
-        `tokens[${t}]`,
-        `an index in [0, ${vocabSize}) (the vocabulary size)`,
-        `${tokens[t]}`,
-      );
-    }
-  }
-  return tokens;
 }
 
 /**
@@ -215,27 +127,21 @@ export class KneserNey {
   /** `D_k(c)` at `[(k − 1) · 4 + min(c, 3)]`, with `D_k(0) = 0`. */
   readonly #discount: Float64Array;
 
-  private constructor(
-    options: KneserNeyOptions,
-    discounts: Discounts[],
-    countOfCounts: CountOfCounts[],
-    children: Map<number, number>,
-    counts: Map<number, number>,
-    mass: Float64Array,
-    gamma: Float64Array,
-  ) {
+  private constructor(options: KneserNeyOptions, tables: KneserNeyTables) {
     this.order = options.order;
     this.vocabSize = options.vocabSize;
     this.boundary = options.boundary;
-    this.discounts = Object.freeze(discounts.map((d) => Object.freeze(d)));
-    this.countOfCounts = Object.freeze(countOfCounts.map((n) => Object.freeze(n)));
-    this.#children = children;
-    this.#counts = counts;
-    this.#mass = mass;
-    this.#gamma = gamma;
+    this.discounts = Object.freeze(tables.discounts.map((d) => Object.freeze(d)));
+    this.countOfCounts = Object.freeze(tables.countOfCounts.map((n) => Object.freeze(n)));
+    this.#children = tables.children;
+    this.#counts = tables.counts;
+    this.#mass = tables.mass;
+    this.#gamma = tables.gamma;
     this.#discount = new Float64Array(4 * options.order);
     for (let k = 1; k <= options.order; k++) {
-      for (let r = 1; r <= 3; r++) this.#discount[(k - 1) * 4 + r] = discounts[k - 1][r - 1];
+      for (let r = 1; r <= 3; r++) {
+        this.#discount[(k - 1) * 4 + r] = tables.discounts[k - 1][r - 1];
+      }
     }
   }
 
@@ -302,74 +208,11 @@ export class KneserNey {
         `length ${tokens.length}, vocabSize ${vocabSize}`,
       );
     }
-
-    const V = vocabSize;
-    const children = new Map<number, number>();
-    const counts = new Map<number, number>();
-    const depth: number[] = [0]; // depth[node] = length of the context; node 0 is the root
-    const path = new Int32Array(order); // path[j]: node of the last j tokens before position t
-
-    for (let t = 0; t < tokens.length; t++) {
-      const word = tokens[t];
-      let node = 0;
-      for (let j = 1; j < order; j++) {
-        const i = t - j;
-        const older = i >= 0 ? tokens[i] : boundary;
-        const key = node * V + older;
-        let child = children.get(key);
-        if (child === undefined) {
-          child = depth.length;
-          depth.push(j);
-          children.set(key, child);
-        }
-        node = child;
-        path[j] = node;
-      }
-      // The highest order always counts; a lower order counts only when the n-gram one order up
-      // was new, i.e. when its own k-gram gained a new distinct left neighbour.
-      for (let k = order; k >= 1; k--) {
-        const key = path[k - 1] * V + word;
-        const before = counts.get(key) ?? 0;
-        counts.set(key, before + 1);
-        if (before > 0) break;
-      }
-    }
-
-    // One pass over the distinct k-grams: count-of-counts per order, mass and N1/N2/N3+ per
-    // context node.
-    const nodes = depth.length;
-    const mass = new Float64Array(nodes);
-    const followers = new Float64Array(nodes * 3); // [N1(h •), N2(h •), N3+(h •)] per node
-    const nr: number[][] = [];
-    for (let k = 1; k <= order; k++) nr.push([0, 0, 0, 0]);
-    for (const [key, c] of counts) {
-      const node = Math.floor(key / V);
-      const k = depth[node] + 1;
-      if (c <= 4) nr[k - 1][c - 1]++;
-      mass[node] += c;
-      followers[node * 3 + Math.min(c, 3) - 1]++;
-    }
-    const countOfCounts = nr.map((n) => [n[0], n[1], n[2], n[3]] as const);
-    const discounts = countOfCounts.map((n) => modifiedKneserNeyDiscounts(n));
-
-    const gamma = new Float64Array(nodes);
-    for (let node = 0; node < nodes; node++) {
-      const [d1, d2, d3] = discounts[depth[node]];
-      const removed = d1 * followers[node * 3] + d2 * followers[node * 3 + 1] +
-        d3 * followers[node * 3 + 2];
-      gamma[node] = mass[node] > 0 ? removed / mass[node] : 0;
-    }
     return new KneserNey(
       { order, vocabSize, boundary },
-      discounts,
-      countOfCounts,
-      children,
-      counts,
-      mass,
-      gamma,
+      countKneserNey(tokens, order, vocabSize, boundary),
     );
   }
-
   /** Token `i` of `context`, or `boundary` for the padding before its start (`i < 0`). */
   #tokenAt(context: ArrayLike<number>, i: number): number {
     return i >= 0 ? context[i] : this.boundary;
