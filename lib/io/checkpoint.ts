@@ -16,83 +16,61 @@
  * same directory, flushes it to the disk (`fsync`), and only when all of them are written
  * renames them over their targets, `manifest.json` last. A rename within one directory replaces
  * a file in one step, so a reader sees the old file or the new one, never half of one; a failure
- * before the renames removes the temporaries and leaves an earlier checkpoint as it was.
+ * or a signal (Ctrl-C) before the renames removes the temporaries and leaves an earlier
+ * checkpoint as it was, and temporaries that a killed process left are removed by the next save.
+ *
+ * **Only its own files.** `manifest.json` also marks the directory as one this library wrote.
+ * `saveCheckpoint` replaces the five files above only in such a directory (or writes them where
+ * none of them exists yet); it refuses a directory whose `config.json` or `manifest.json` is
+ * someone else's, and never touches any other file.
  *
  * **Checked loads.** The manifest is the commit record: if the process dies between two
  * renames, the directory mixes files of two saves, and their checksums no longer match the
- * manifest. {@linkcode loadCheckpoint} verifies each file's size and SHA-256, decodes the
+ * manifest. {@linkcode loadCheckpoint} reads each file only after checking that it is a regular
+ * file within its size limit (see `READ_LIMITS` in ./files.ts: a FIFO or `/dev/zero` in place of
+ * `config.json` is refused, not read), verifies each file's size and SHA-256, decodes the
  * parameters, compares their names, dtypes and shapes with the manifest (and with the shapes
  * the caller expects), and parses the JSON files. Any mismatch throws a
  * {@linkcode CheckpointError} naming the file and what is wrong. The checksums also mean that
  * a hand-edited `config.json` is refused: save again instead.
  *
  * `config.json` holds the caller's object unchanged (the manifest lives in its own file), so a
- * student can open it and read the hyper-parameters.
+ * student can open it and read the hyper-parameters. For a model directory written by the
+ * command line, `loadModel` in ./model_dir.ts also checks that the configuration, the
+ * vocabulary and the tensors agree.
  *
  * @module
  */
 
 import { argError, describeValue } from "../errors.ts";
 import { checkMatrix, type Matrix } from "../tensor.ts";
+import {
+  checkDir,
+  CheckpointError,
+  checkTensors,
+  errorMessage,
+  fileDtype,
+  isPlainObject,
+  joinPath,
+  jsonBytes,
+  parseJson,
+  readCheckpointFile,
+  sha256Hex,
+} from "./_common.ts";
+import { type AtomicFile, removeStaleTemporaries, writeFilesAtomically } from "./atomic.ts";
+import { formatBytes, READ_LIMITS } from "./files.ts";
+import {
+  CHECKPOINT_FILES,
+  type CheckpointManifest,
+  inspectCheckpointDirectory,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  parseManifest,
+} from "./manifest.ts";
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "./safetensors.ts";
 
-/** The file names inside a checkpoint directory. */
-export const CHECKPOINT_FILES = {
-  /** The parameters, in safetensors format. */
-  model: "model.safetensors",
-  /** The model configuration. */
-  config: "config.json",
-  /** The vocabulary. */
-  vocab: "vocab.json",
-  /** Optional training state (`extra`). */
-  training: "training.json",
-  /** Sizes, checksums and tensor shapes: written last, read first. */
-  manifest: "manifest.json",
-} as const;
-
-/** The files that `manifest.json` may list (all but itself). */
-const LISTED_FILES: ReadonlySet<string> = new Set([
-  CHECKPOINT_FILES.model,
-  CHECKPOINT_FILES.config,
-  CHECKPOINT_FILES.vocab,
-  CHECKPOINT_FILES.training,
-]);
-
-/** The `format` field of `manifest.json`. */
-const MANIFEST_FORMAT = "mini-neural-lm checkpoint";
-/** The manifest version this library writes and reads. */
-const MANIFEST_VERSION = 1;
-
-/**
- * A checkpoint that cannot be written or read: missing, altered, truncated, not JSON, or not
- * the model the caller expects. The message reads `fn: path: problem`, and {@linkcode path} is
- * the file (or directory) at fault.
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { CheckpointError } from "./checkpoint.ts";
- * const e = new CheckpointError("loadCheckpoint", "run/config.json", "not valid JSON");
- * assertEquals(e.message, "loadCheckpoint: run/config.json: not valid JSON");
- * assertEquals(e.path, "run/config.json");
- * ```
- */
-export class CheckpointError extends Error {
-  /** The file or directory at fault. */
-  readonly path: string;
-
-  /**
-   * @param fn the function that refused, e.g. `"loadCheckpoint"`
-   * @param path the file or directory at fault
-   * @param problem what is wrong, in words
-   * @param options `cause`: the underlying error, if any
-   */
-  constructor(fn: string, path: string, problem: string, options?: ErrorOptions) {
-    super(`${fn}: ${path}: ${problem}`, options);
-    this.name = "CheckpointError";
-    this.path = path;
-  }
-}
+export { type AtomicFile, CHECKPOINT_FILES, CheckpointError, writeFilesAtomically };
+export type { CheckpointManifest };
 
 /** What {@linkcode saveCheckpoint} writes. */
 export interface CheckpointContents {
@@ -125,37 +103,26 @@ export interface LoadCheckpointOptions {
    * checkpoint must hold exactly these names with exactly these shapes.
    */
   expect?: Readonly<Record<string, readonly [number, number]>>;
-}
-
-/** The contents of `manifest.json`. */
-export interface CheckpointManifest {
-  /** Always `"mini-neural-lm checkpoint"`. */
-  format: string;
-  /** Layout version, `1`. */
-  version: number;
-  /** Each file of the checkpoint: its size in bytes and its SHA-256 as 64 hex digits. */
-  files: Record<string, { bytes: number; sha256: string }>;
-  /** Each tensor of `model.safetensors`: dtype `"F32"`/`"F64"` and shape `[rows, cols]`. */
-  tensors: Record<string, { dtype: string; shape: [number, number] }>;
-}
-
-/** One file for {@linkcode writeFilesAtomically}. */
-export interface AtomicFile {
-  /** A plain file name inside the directory (no `/` or `\`). */
-  name: string;
-  /** The file's complete contents. */
-  bytes: Uint8Array;
+  /**
+   * The largest `model.safetensors` to read, in bytes (default `READ_LIMITS.weights`, 2 GiB):
+   * a larger file is refused before it is read.
+   */
+  maxModelBytes?: number;
 }
 
 /**
- * Saves a model as a checkpoint directory (created if missing), atomically: a bad input or a
- * failed write leaves the directory as it was, with no temporary file; each file is replaced
- * in one step by a rename, and a save interrupted between two renames is caught at load by
- * the manifest's checksums.
+ * Saves a model as a checkpoint directory (created, with its parents, if missing), atomically:
+ * a bad input or a failed write leaves the directory as it was, with no temporary file; each
+ * file is replaced in one step by a rename, and a save interrupted between two renames is caught
+ * at load by the manifest's checksums.
  *
  * Writes `model.safetensors` (the params), `config.json`, `vocab.json`, `training.json` (only
- * with `extra`; a stale one from an earlier save is removed) and last `manifest.json`, which
- * records the size and SHA-256 of each file and the dtype and shape of each tensor.
+ * with `extra`; a stale one from an earlier save is removed) and `manifest.json`, which records
+ * the size and SHA-256 of each file and the dtype and shape of each tensor. The files are
+ * replaced only if the directory's `manifest.json` was written by this library; in a directory
+ * without one, a file of one of these five names that exists already is someone else's, and the
+ * save is refused with a {@linkcode CheckpointError} before anything is written. Other files in
+ * the directory are never touched.
  *
  * @param dir the checkpoint directory
  * @param checkpoint params, config, vocab and optional extra (none of them is changed)
@@ -197,7 +164,7 @@ export async function saveCheckpoint(
   const tensorEntries: [string, CheckpointManifest["tensors"][string]][] = [];
   for (const [name, m] of Object.entries(params)) {
     checkMatrix(fn, `params[${JSON.stringify(name)}]`, m);
-    tensorEntries.push([name, { dtype: m.dtype === "float32" ? "F32" : "F64", shape: m.shape }]);
+    tensorEntries.push([name, { dtype: fileDtype(m), shape: m.shape }]);
   }
   // Object.fromEntries defines properties, so even a parameter named "__proto__" is kept.
   const tensors = Object.fromEntries(tensorEntries);
@@ -230,35 +197,86 @@ export async function saveCheckpoint(
   for (const file of files) {
     manifest.files[file.name] = { bytes: file.bytes.length, sha256: await sha256Hex(file.bytes) };
   }
-  files.push({ name: CHECKPOINT_FILES.manifest, bytes: jsonBytes(fn, "manifest", manifest) });
+  const manifestFile = {
+    name: CHECKPOINT_FILES.manifest,
+    bytes: jsonBytes(fn, "manifest", manifest),
+  };
 
+  const ours = await checkOwnDirectory(fn, dir);
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (error) {
-    throw new CheckpointError(fn, dir, `cannot create the directory (${message(error)})`, {
+    throw new CheckpointError(fn, dir, `cannot create the directory (${errorMessage(error)})`, {
       cause: error,
     });
   }
-  await writeFilesAtomically(dir, files);
+  // The manifest commits a save, so it goes last over an earlier checkpoint. Into a directory
+  // that has none yet it goes first: a save killed half-way then still leaves the directory
+  // marked as ours (and refused at load, its checksums unmatched), so the next save may
+  // replace what this one left.
+  await writeFilesAtomically(dir, ours ? [...files, manifestFile] : [manifestFile, ...files]);
   if (extra === undefined) {
     // The new manifest does not list it, so a load would ignore it; remove it to avoid confusion.
+    // (It is ours: checkOwnDirectory refused a directory that held one of someone else's.)
     await Deno.remove(joinPath(dir, CHECKPOINT_FILES.training)).catch(() => {});
   }
+  await removeStaleTemporaries(dir, [CHECKPOINT_FILES.training]);
   return manifest;
+}
+
+/**
+ * Whether `dir` holds a checkpoint of ours (`true`), or none of our five file names (`false`,
+ * also for a missing directory); anything else is refused, before a byte is written.
+ */
+async function checkOwnDirectory(fn: string, dir: string): Promise<boolean> {
+  let info: Deno.FileInfo | undefined;
+  try {
+    info = await Deno.stat(dir);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new CheckpointError(fn, dir, `cannot read (${errorMessage(error)})`, { cause: error });
+    }
+  }
+  if (info !== undefined && !info.isDirectory) {
+    throw new CheckpointError(fn, dir, "exists and is not a directory");
+  }
+  if (info === undefined) return false;
+  const { owner, reason } = await inspectCheckpointDirectory(fn, dir);
+  const advice = "saveCheckpoint never replaces files it did not write: choose another " +
+    "directory, or move the file away";
+  if (owner === "foreign") {
+    const path = joinPath(dir, CHECKPOINT_FILES.manifest);
+    throw new CheckpointError(fn, path, `was not written by saveCheckpoint (${reason}); ${advice}`);
+  }
+  if (owner === "ours") return true;
+  for (const name of Object.values(CHECKPOINT_FILES)) {
+    const path = joinPath(dir, name);
+    const exists = await Deno.lstat(path).then(() => true, () => false);
+    if (exists) {
+      throw new CheckpointError(
+        fn,
+        path,
+        `exists, and ${dir} has no ${CHECKPOINT_FILES.manifest} of a checkpoint, so the file is ` +
+          `not one saveCheckpoint wrote; ${advice}`,
+      );
+    }
+  }
+  return false;
 }
 
 /**
  * Loads and verifies a checkpoint directory written by {@linkcode saveCheckpoint}.
  *
  * Checks, in order, each failure a {@linkcode CheckpointError} naming the file: the directory
- * exists; it holds `model.safetensors` (else "not a model directory") and `manifest.json`;
- * the manifest is valid JSON of the expected form; each file it lists exists with the recorded
- * size and SHA-256; `model.safetensors` decodes and holds exactly the manifest's tensors, with
- * their dtypes and shapes; with `options.expect`, exactly those names and shapes; the JSON
- * files parse.
+ * exists; it holds `manifest.json` (else "not a model directory"); the manifest is a regular
+ * file of at most `READ_LIMITS.manifest` bytes and valid JSON of the expected form; each file it
+ * lists is a regular file within its limit (`READ_LIMITS.json`, or `options.maxModelBytes` for
+ * the weights), checked before it is read, with the recorded size and SHA-256;
+ * `model.safetensors` decodes and holds exactly the manifest's tensors, with their dtypes and
+ * shapes; with `options.expect`, exactly those names and shapes; the JSON files parse.
  *
  * @param dir the checkpoint directory
- * @param options `expect`: the parameter shapes the caller's model needs
+ * @param options `expect`: the parameter shapes the caller's model needs; `maxModelBytes`
  * @returns the parameters (fresh matrices), config, vocab and extra
  *
  * @example
@@ -277,10 +295,24 @@ export async function loadCheckpoint(
   const fn = "loadCheckpoint";
   checkDir(fn, dir);
   if (!isPlainObject(options)) {
-    throw argError(fn, "options", "an object { expect? }", describeValue(options), TypeError);
+    throw argError(
+      fn,
+      "options",
+      "an object { expect?, maxModelBytes? }",
+      describeValue(options),
+      TypeError,
+    );
   }
-  const expect = options.expect;
+  const { expect, maxModelBytes = READ_LIMITS.weights } = options as LoadCheckpointOptions;
   if (expect !== undefined) checkExpect(fn, expect);
+  if (!Number.isSafeInteger(maxModelBytes) || maxModelBytes < 0) {
+    throw argError(
+      fn,
+      "options.maxModelBytes",
+      "a non-negative integer",
+      describeValue(maxModelBytes),
+    );
+  }
 
   let info: Deno.FileInfo;
   try {
@@ -289,39 +321,48 @@ export async function loadCheckpoint(
     if (error instanceof Deno.errors.NotFound) {
       throw new CheckpointError(fn, dir, "no such directory");
     }
-    throw new CheckpointError(fn, dir, `cannot read (${message(error)})`, { cause: error });
+    throw new CheckpointError(fn, dir, `cannot read (${errorMessage(error)})`, { cause: error });
   }
   if (!info.isDirectory) throw new CheckpointError(fn, dir, "not a directory");
 
   const modelPath = joinPath(dir, CHECKPOINT_FILES.model);
   const manifestPath = joinPath(dir, CHECKPOINT_FILES.manifest);
-  if (!(await isFile(modelPath))) {
-    throw new CheckpointError(fn, dir, `not a model directory: missing ${CHECKPOINT_FILES.model}`);
-  }
-  if (!(await isFile(manifestPath))) {
+  const present = async (path: string) => await Deno.lstat(path).then(() => true, () => false);
+  if (!(await present(manifestPath))) {
     throw new CheckpointError(
       fn,
       dir,
-      `not a model directory written by saveCheckpoint: missing ${CHECKPOINT_FILES.manifest}`,
+      (await present(modelPath))
+        ? `not a model directory written by saveCheckpoint: missing ${CHECKPOINT_FILES.manifest}`
+        : `not a model directory: missing ${CHECKPOINT_FILES.model} and ${CHECKPOINT_FILES.manifest}`,
     );
   }
-  const manifest = parseManifest(fn, manifestPath, await readFile(fn, manifestPath));
+  const manifest = parseManifest(
+    fn,
+    manifestPath,
+    await readCheckpointFile(fn, manifestPath, READ_LIMITS.manifest),
+  );
 
   // Read every listed file and check it against the manifest before using any of them.
   const contents = new Map<string, Uint8Array>();
   for (const [name, record] of Object.entries(manifest.files)) {
     const path = joinPath(dir, name);
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(path);
-    } catch (error) {
-      const why = error instanceof Deno.errors.NotFound
-        ? "missing"
-        : `cannot read (${message(error)})`;
-      throw new CheckpointError(fn, path, `${why}, but ${CHECKPOINT_FILES.manifest} lists it`, {
-        cause: error,
-      });
+    const limit = name === CHECKPOINT_FILES.model ? maxModelBytes : READ_LIMITS.json;
+    if (record.bytes > limit) {
+      const which = name === CHECKPOINT_FILES.model ? "options.maxModelBytes" : "READ_LIMITS.json";
+      throw new CheckpointError(
+        fn,
+        path,
+        `${CHECKPOINT_FILES.manifest} records ${formatBytes(record.bytes)}, more than the ` +
+          `${formatBytes(limit)} allowed (${which})`,
+      );
     }
+    const bytes = await readCheckpointFile(
+      fn,
+      path,
+      limit,
+      `missing, but ${CHECKPOINT_FILES.manifest} lists it`,
+    );
     if (bytes.length !== record.bytes) {
       throw new CheckpointError(
         fn,
@@ -393,265 +434,6 @@ export async function loadCheckpoint(
   return { params, config, vocab, extra };
 }
 
-/**
- * Replaces several files of one directory so that no reader ever sees a half-written file:
- * each is written to a fresh temporary file in `dir` and flushed to the disk (`fsync`); when
- * all are written, each is renamed over its target, in the order given, and the directory is
- * flushed so the renames survive a power cut. If anything fails before the renames, every
- * temporary file is removed and the targets are untouched.
- *
- * Each rename is atomic, the sequence of renames is not: put the file that marks a complete
- * write (a manifest with checksums) last. One writer per directory at a time.
- *
- * @param dir an existing directory
- * @param files the files, by plain file name; a target that is a directory is refused
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { writeFilesAtomically } from "./checkpoint.ts";
- * const dir = await Deno.makeTempDir();
- * const bytes = new TextEncoder().encode("hello\n");
- * await writeFilesAtomically(dir, [{ name: "a.txt", bytes }]);
- * assertEquals(await Deno.readTextFile(`${dir}/a.txt`), "hello\n");
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function writeFilesAtomically(
-  dir: string,
-  files: readonly AtomicFile[],
-): Promise<void> {
-  const fn = "writeFilesAtomically";
-  checkDir(fn, dir);
-  if (!Array.isArray(files)) {
-    throw argError(fn, "files", "an array of { name, bytes }", describeValue(files), TypeError);
-  }
-  const names = new Set<string>();
-  for (let i = 0; i < files.length; i++) {
-    const { name, bytes } = files[i] ?? {};
-    if (
-      typeof name !== "string" || name === "" || name === "." || name === ".." ||
-      /[/\\]/.test(name)
-    ) {
-      throw argError(fn, `files[${i}].name`, "a plain file name", describeValue(name));
-    }
-    if (names.has(name)) throw argError(fn, `files[${i}].name`, "a name not used before", name);
-    names.add(name);
-    if (!(bytes instanceof Uint8Array)) {
-      throw argError(fn, `files[${i}].bytes`, "a Uint8Array", describeValue(bytes), TypeError);
-    }
-    const target = joinPath(dir, name);
-    const existing = await Deno.lstat(target).catch(() => undefined);
-    if (existing?.isDirectory) {
-      throw new CheckpointError(fn, target, "is a directory, cannot replace it with a file");
-    }
-  }
-
-  const pending: { temp: string; target: string }[] = [];
-  let renamed = 0;
-  try {
-    for (const { name, bytes } of files) {
-      // A leading dot hides the temporary from `ls`; the random part keeps two writers apart.
-      const temp = joinPath(dir, `.${name}.${crypto.randomUUID()}.tmp`);
-      const target = joinPath(dir, name);
-      let handle: Deno.FsFile;
-      try {
-        handle = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
-      } catch (error) {
-        throw new CheckpointError(fn, temp, `cannot create (${message(error)})`, { cause: error });
-      }
-      pending.push({ temp, target });
-      try {
-        let written = 0;
-        while (written < bytes.length) written += await handle.write(bytes.subarray(written));
-        // Without this the rename could reach the disk before the data: after a crash the
-        // target would exist but hold zeros.
-        await handle.sync();
-      } catch (error) {
-        throw new CheckpointError(fn, target, `cannot write (${message(error)})`, {
-          cause: error,
-        });
-      } finally {
-        handle.close();
-      }
-    }
-    for (const { temp, target } of pending) {
-      try {
-        await Deno.rename(temp, target);
-      } catch (error) {
-        throw new CheckpointError(fn, target, `cannot replace (${message(error)})`, {
-          cause: error,
-        });
-      }
-      renamed++;
-    }
-  } catch (error) {
-    for (const { temp } of pending.slice(renamed)) await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
-  await syncDirectory(dir);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function checkDir(fn: string, dir: unknown): asserts dir is string {
-  if (typeof dir !== "string" || dir === "") {
-    throw argError(
-      fn,
-      "dir",
-      "a directory path (a non-empty string)",
-      describeValue(dir),
-      TypeError,
-    );
-  }
-}
-
-function joinPath(dir: string, name: string): string {
-  return dir.endsWith("/") || dir.endsWith("\\") ? dir + name : `${dir}/${name}`;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-async function readFile(fn: string, path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    throw new CheckpointError(fn, path, `cannot read (${message(error)})`, { cause: error });
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: Deno.FsFile | undefined;
-  try {
-    handle = await Deno.open(dir, { read: true });
-    await handle.sync();
-  } catch {
-    // Some systems (Windows) cannot open a directory; the renames are still atomic there.
-  } finally {
-    handle?.close();
-  }
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * `value` as pretty-printed JSON bytes, refusing what JSON would silently change: `NaN` and
- * infinities (written as `null`), functions and symbols (dropped), `undefined` in an array
- * (written as `null`), and class instances such as `Map` (written as `{}`).
- */
-function jsonBytes(fn: string, arg: string, value: unknown): Uint8Array {
-  const refuse = (key: string, what: string): never => {
-    throw argError(
-      fn,
-      arg,
-      "JSON data (finite numbers, strings, booleans, null, arrays, plain objects)",
-      `${what}${key === "" ? "" : ` at key ${JSON.stringify(key)}`}`,
-      TypeError,
-    );
-  };
-  let text: string;
-  try {
-    text = JSON.stringify(
-      value,
-      function (this: unknown, key: string, v: unknown) {
-        if (typeof v === "number" && !Number.isFinite(v)) refuse(key, String(v));
-        if (typeof v === "bigint") refuse(key, `the bigint ${v}`);
-        if (typeof v === "function" || typeof v === "symbol") refuse(key, `a ${typeof v}`);
-        if (v === undefined && Array.isArray(this)) refuse(key, "undefined in an array");
-        if (typeof v === "object" && v !== null && !Array.isArray(v) && !isPlainObject(v)) {
-          refuse(key, describeValue(v));
-        }
-        return v;
-      },
-      2,
-    );
-  } catch (error) {
-    if (error instanceof TypeError && error.message.startsWith(`${fn}: `)) throw error;
-    throw argError(fn, arg, "JSON data", message(error), TypeError); // e.g. a cycle
-  }
-  return new TextEncoder().encode(text + "\n");
-}
-
-function parseJson(fn: string, path: string, bytes: Uint8Array): unknown {
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new CheckpointError(fn, path, "not valid UTF-8 text");
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new CheckpointError(fn, path, `not valid JSON (${message(error)})`, { cause: error });
-  }
-}
-
-function parseManifest(fn: string, path: string, bytes: Uint8Array): CheckpointManifest {
-  const m = parseJson(fn, path, bytes);
-  const bad = (what: string): never => {
-    throw new CheckpointError(fn, path, `not a checkpoint manifest: ${what}`);
-  };
-  if (!isPlainObject(m)) return bad(`expected a JSON object, got ${describeValue(m)}`);
-  if (m.format !== MANIFEST_FORMAT) {
-    bad(`format ${JSON.stringify(m.format)}, expected ${JSON.stringify(MANIFEST_FORMAT)}`);
-  }
-  if (m.version !== MANIFEST_VERSION) {
-    bad(`version ${JSON.stringify(m.version)}, this library reads version ${MANIFEST_VERSION}`);
-  }
-  if (!isPlainObject(m.files)) bad(`"files" must be an object`);
-  const files = m.files as Record<string, unknown>;
-  for (
-    const required of [CHECKPOINT_FILES.model, CHECKPOINT_FILES.config, CHECKPOINT_FILES.vocab]
-  ) {
-    if (!(required in files)) bad(`"files" does not list ${required}`);
-  }
-  for (const [name, record] of Object.entries(files)) {
-    if (!LISTED_FILES.has(name)) {
-      bad(`"files" lists ${JSON.stringify(name)}, which is not a checkpoint file`);
-    }
-    if (
-      !isPlainObject(record) || !Number.isSafeInteger(record.bytes) ||
-      (record.bytes as number) < 0 ||
-      typeof record.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(record.sha256)
-    ) {
-      bad(`"files"[${JSON.stringify(name)}] must be { bytes: integer, sha256: 64 hex digits }`);
-    }
-  }
-  if (!isPlainObject(m.tensors)) bad(`"tensors" must be an object`);
-  for (const [name, t] of Object.entries(m.tensors as Record<string, unknown>)) {
-    if (
-      !isPlainObject(t) || (t.dtype !== "F32" && t.dtype !== "F64") || !Array.isArray(t.shape) ||
-      t.shape.length !== 2 || !t.shape.every((n) => Number.isSafeInteger(n) && n >= 0)
-    ) {
-      bad(
-        `"tensors"[${JSON.stringify(name)}] must be { dtype: "F32" | "F64", shape: [rows, cols] }`,
-      );
-    }
-  }
-  return m as unknown as CheckpointManifest;
-}
-
 function checkExpect(
   fn: string,
   expect: unknown,
@@ -675,52 +457,6 @@ function checkExpect(
         `options.expect[${JSON.stringify(name)}]`,
         "[rows, cols] of non-negative integers",
         JSON.stringify(shape) ?? describeValue(shape),
-      );
-    }
-  }
-}
-
-/**
- * Checks that `params` holds exactly the names of `wanted`, each with its shape, and its dtype
- * when `wanted` records one. `source` names where `wanted` comes from, for the message.
- */
-function checkTensors(
-  fn: string,
-  path: string,
-  params: Record<string, Matrix>,
-  wanted: Readonly<Record<string, { shape: readonly [number, number]; dtype?: string }>>,
-  source: string,
-): void {
-  for (const [name, { shape, dtype }] of Object.entries(wanted)) {
-    const quoted = JSON.stringify(name);
-    if (!Object.hasOwn(params, name)) {
-      throw new CheckpointError(fn, path, `has no tensor ${quoted}, which ${source} lists`);
-    }
-    const m = params[name];
-    if (m.rows !== shape[0] || m.cols !== shape[1]) {
-      throw new CheckpointError(
-        fn,
-        path,
-        `tensor ${quoted} has shape [${m.rows}, ${m.cols}], ${source} says [${shape[0]}, ${
-          shape[1]
-        }]`,
-      );
-    }
-    const fileDtype = m.dtype === "float32" ? "F32" : "F64";
-    if (dtype !== undefined && fileDtype !== dtype) {
-      throw new CheckpointError(
-        fn,
-        path,
-        `tensor ${quoted} has dtype ${fileDtype}, ${source} says ${dtype}`,
-      );
-    }
-  }
-  for (const name of Object.keys(params)) {
-    if (!Object.hasOwn(wanted, name)) {
-      throw new CheckpointError(
-        fn,
-        path,
-        `holds tensor ${JSON.stringify(name)}, which ${source} does not list`,
       );
     }
   }

@@ -15,86 +15,67 @@
  */
 
 import { argError, describeValue } from "../errors.ts";
+import { decodeUtf8, READ_LIMITS, readRegularFileSync, showPath } from "./files.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Local files
 
-function showPath(path: string | URL): string {
-  if (path instanceof URL) {
-    return JSON.stringify(
-      path.protocol === "file:" ? decodeURIComponent(path.pathname) : path.href,
-    );
-  }
-  return JSON.stringify(path);
-}
-
-// The offset of the first byte that is not part of valid UTF-8. The lenient decoder writes
-// U+FFFD for each bad sequence and decodes everything before it exactly, so re-encoding that
-// prefix gives the offset; a U+FFFD that the file really contains (bytes EF BF BD) is skipped.
-function firstInvalidByte(bytes: Uint8Array): number {
-  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
-  const encoder = new TextEncoder();
-  for (let k = text.indexOf("\uFFFD"); k !== -1; k = text.indexOf("\uFFFD", k + 1)) {
-    const at = encoder.encode(text.slice(0, k)).length;
-    if (bytes[at] !== 0xef || bytes[at + 1] !== 0xbf || bytes[at + 2] !== 0xbd) return at;
-  }
-  return bytes.length;
+/** Options of {@linkcode readTextFile}. */
+export interface ReadTextFileOptions {
+  /**
+   * The largest file to read, in bytes; default `READ_LIMITS.corpus` (256 MiB). A larger file
+   * is refused before it is read.
+   */
+  maxBytes?: number;
 }
 
 /**
  * The text of a local UTF-8 file (a byte-order mark at the start is dropped).
  *
- * Refuses, with a message that names the path: a missing file (`Deno.errors.NotFound`), a
- * directory, an empty file, and bytes that are not UTF-8 (`RangeError`, with the offset of the
- * first bad byte: a Latin-1 or UTF-16 file needs converting first, e.g. with `iconv`).
+ * The path is checked before a byte is read (see ./files.ts): it must name a regular file
+ * (symbolic links are followed) of at most `options.maxBytes` bytes. Refuses, with a message
+ * that names the path: a missing file (`Deno.errors.NotFound`); a directory, a FIFO (named
+ * pipe), a device such as `/dev/zero`, a socket, or a file over the limit (a `FileCheckError`,
+ * which is a `RangeError`); an empty file, and bytes that are not UTF-8 (`RangeError`, with the
+ * offset of the first bad byte: a Latin-1 or UTF-16 file needs converting first, e.g. with
+ * `iconv`).
  *
  * @param path a file path, or a `file:` URL
+ * @param options `maxBytes`: the size limit (default `READ_LIMITS.corpus`)
  * @returns the file's text
  *
  * @example
  * ```ts
- * import { assertStringIncludes } from "@std/assert";
+ * import { assertStringIncludes, assertThrows } from "@std/assert";
  * import { readTextFile } from "./corpus.ts";
  * const text = readTextFile(new URL("../../data/toy.txt", import.meta.url));
  * assertStringIncludes(text, "The cat sat on the mat.");
+ * assertThrows(() => readTextFile("/dev/zero"), RangeError, "a character device");
  * ```
  */
-export function readTextFile(path: string | URL): string {
+export function readTextFile(path: string | URL, options: ReadTextFileOptions = {}): string {
   const fn = "readTextFile";
   if (typeof path !== "string" && !(path instanceof URL)) {
     throw argError(fn, "path", "a string or a URL", describeValue(path), TypeError);
   }
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Deno.errors.NotFound(
-        `${fn}: path expected an existing file, got ${showPath(path)} (no such file)`,
-      );
-    }
-    throw error;
+  if (options === null || typeof options !== "object") {
+    throw argError(
+      fn,
+      "options",
+      "an options object { maxBytes? }",
+      describeValue(options),
+      TypeError,
+    );
   }
-  if (info.isDirectory) {
-    throw argError(fn, "path", "a file", `the directory ${showPath(path)}`);
+  const maxBytes = options.maxBytes ?? READ_LIMITS.corpus;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw argError(fn, "options.maxBytes", "a non-negative integer", describeValue(maxBytes));
   }
-  const bytes = Deno.readFileSync(path);
+  const bytes = readRegularFileSync(fn, path, maxBytes);
   if (bytes.length === 0) {
     throw argError(fn, "path", "a non-empty file", `${showPath(path)} (0 bytes)`);
   }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    const at = firstInvalidByte(bytes);
-    throw argError(
-      fn,
-      "path",
-      "UTF-8 text",
-      `${showPath(path)} with invalid UTF-8 at byte ${at} (0x${
-        bytes[at].toString(16).padStart(2, "0")
-      }); convert the file to UTF-8 first`,
-    );
-  }
+  return decodeUtf8(fn, path, bytes);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -268,12 +268,13 @@ Deno.test("readTextFile reads UTF-8 and refuses missing, directory, empty and no
     assertThrows(
       () => readTextFile(`${dir}/missing.txt`),
       Deno.errors.NotFound,
-      `readTextFile: path expected an existing file, got "${dir}/missing.txt" (no such file)`,
+      `readTextFile: path expected a regular file of at most 256 MiB, got "${dir}/missing.txt" ` +
+        "(no such file)",
     );
     assertThrows(
       () => readTextFile(dir),
       RangeError,
-      `readTextFile: path expected a file, got the directory "${dir}"`,
+      `readTextFile: path expected a regular file of at most 256 MiB, got "${dir}", a directory`,
     );
     const empty = `${dir}/empty.txt`;
     Deno.writeFileSync(empty, new Uint8Array(0));
