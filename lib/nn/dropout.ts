@@ -20,7 +20,7 @@
 
 import { argError, describeValue } from "../errors.ts";
 import { Rng } from "../random.ts";
-import { checkMatrix, clone, type DType, type Matrix, zeros } from "../tensor.ts";
+import { checkMatrix, type DType, type Matrix, zeros } from "../tensor.ts";
 
 function checkRate(fn: string, rate: unknown): number {
   if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) {
@@ -29,9 +29,9 @@ function checkRate(fn: string, rate: unknown): number {
   return rate;
 }
 
-function checkRng(fn: string, arg: string, rng: unknown, why = ""): asserts rng is Rng {
+function checkRng(fn: string, arg: string, rng: unknown): asserts rng is Rng {
   if (!(rng instanceof Rng)) {
-    throw argError(fn, arg, `an Rng${why}`, describeValue(rng), TypeError);
+    throw argError(fn, arg, "an Rng", describeValue(rng), TypeError);
   }
 }
 
@@ -141,65 +141,4 @@ export function dropoutBackward(dy: Matrix, mask: Matrix): Matrix {
   const dx = zeros(dy.rows, dy.cols, dy.dtype);
   for (let k = 0; k < dy.data.length; k++) dx.data[k] = dy.data[k] * mask.data[k];
   return dx;
-}
-
-/** Options of {@linkcode dropout}. */
-export interface DropoutOptions {
-  /** `true` while training (drop units); `false` at evaluation (identity). */
-  train: boolean;
-  /** Source of the mask; required when `train` is true and `rate > 0`. */
-  rng?: Rng;
-}
-
-/** What {@linkcode dropout} returns. */
-export interface DropoutResult {
-  /** The output, `x ⊙ mask` in training, a copy of `x` otherwise. */
-  y: Matrix;
-  /** The mask to give {@linkcode dropoutBackward}, or `null` when nothing was dropped. */
-  mask: Matrix | null;
-}
-
-/**
- * Dropout in one call: in training draws a mask (see {@linkcode dropoutMask}) and applies it;
- * at evaluation (`train: false`) or with `rate = 0` it is the identity, returns a COPY of `x`
- * and `mask: null`, and needs no generator (none is drawn from).
- *
- * In the backward, use `dropoutBackward(dy, mask)` when `mask` is a matrix and `dy` itself when
- * it is `null`.
- *
- * @param x the activations, any shape
- * @param rate drop probability, in `[0, 1)` (checked even at evaluation, so a bad setting fails
- *   early)
- * @param options `{ train, rng }`
- * @returns `{ y, mask }`; the mask has the dtype of `x`
- * @throws {RangeError} for a `rate` outside `[0, 1)` or `NaN`
- * @throws {TypeError} when `x` is not a Matrix, `train` is not a boolean, or `rng` is missing
- *   when it is needed
- *
- * @example
- * ```ts
- * import { assert, assertEquals } from "@std/assert";
- * import { matrix } from "../tensor.ts";
- * import { Rng } from "../random.ts";
- * import { dropout } from "./dropout.ts";
- * const x = matrix([[1, 2, 3, 4]]);
- * const evaluation = dropout(x, 0.5, { train: false });
- * assertEquals(evaluation.y.toArrays(), [[1, 2, 3, 4]]);
- * assertEquals(evaluation.mask, null);
- * const training = dropout(x, 0.5, { train: true, rng: new Rng(0) });
- * assert(training.mask !== null);
- * assert(training.y.data.every((v, k) => v === 0 || v === 2 * x.data[k]));
- * ```
- */
-export function dropout(x: Matrix, rate: number, options: DropoutOptions): DropoutResult {
-  const fn = "dropout";
-  checkMatrix(fn, "x", x);
-  checkRate(fn, rate);
-  if (typeof options?.train !== "boolean") {
-    throw argError(fn, "options.train", "a boolean", describeValue(options?.train), TypeError);
-  }
-  if (!options.train || rate === 0) return { y: clone(x), mask: null };
-  checkRng(fn, "options.rng", options.rng, " (needed when train is true and rate > 0)");
-  const mask = dropoutMask(x.rows, x.cols, rate, options.rng, x.dtype);
-  return { y: dropoutForward(x, mask), mask };
 }

@@ -9,8 +9,7 @@
  *
  * The lookup is a selection, so its gradient flows only into the rows that were selected, and a
  * word that was selected several times (twice in one context, or in several examples of the
- * batch) receives the SUM of all its contributions. Every other row of `dE` is zero, which is
- * why {@linkcode embeddingBackwardSparse} can return just the used rows.
+ * batch) receives the SUM of all its contributions. Every other row of `dE` is zero.
  *
  * Shapes: `E` is `[V, d]` (vocabulary size by feature size), `contexts` is `[B, n-1]`, `x` and
  * `dx` are `[B, (n-1)·d]`, and word `contexts[b][p]` fills columns `p·d .. p·d + d - 1` of row
@@ -24,7 +23,7 @@ import {
   checkIndices,
   checkMatrix,
   checkNonEmpty,
-  IndexMatrix,
+  type IndexMatrix,
   type Matrix,
   zeros,
 } from "../tensor.ts";
@@ -33,31 +32,6 @@ import {
 function checkHasWords(fn: string, contexts: IndexMatrix): void {
   if (contexts.cols === 0) {
     throw argError(fn, "contexts", "at least one column (n - 1 >= 1 context words)", "0 columns");
-  }
-}
-
-/** Without a vocabulary size, the one index we can refuse is a negative one. */
-function checkNonNegative(fn: string, contexts: unknown): asserts contexts is IndexMatrix {
-  if (!(contexts instanceof IndexMatrix)) {
-    throw argError(
-      fn,
-      "contexts",
-      "an IndexMatrix (see indexMatrix())",
-      describeValue(contexts),
-      TypeError,
-    );
-  }
-  const cols = contexts.cols;
-  for (let k = 0; k < contexts.data.length; k++) {
-    if (contexts.data[k] < 0) {
-      const i = Math.floor(k / cols);
-      throw argError(
-        fn,
-        "contexts",
-        "a non-negative index",
-        `${contexts.data[k]} at [${i}, ${k - i * cols}]`,
-      );
-    }
   }
 }
 
@@ -174,77 +148,4 @@ export function embeddingBackward(
     }
   }
   return dE;
-}
-
-/** The rows of `dE` that can be non-zero, as {@linkcode embeddingBackwardSparse} returns them. */
-export interface SparseRowGradient {
-  /** The distinct word indices that occur in `contexts`, in ascending order. */
-  rows: Int32Array;
-  /** `grad` row `r` is `dE[rows[r]]`: `[rows.length, d]`. */
-  grad: Matrix;
-}
-
-/**
- * The same gradient as {@linkcode embeddingBackward}, keeping only the rows of the words that
- * occur in `contexts` (all other rows of `dE` are zero):
- *
- * ```text
- * rows    = the distinct values of contexts, ascending
- * grad[r] = dE[rows[r]]
- * ```
- *
- * A batch touches at most `B·(n-1)` of the `V` rows, so a trainer can update just those rows
- * of `E` instead of allocating and scanning a `[V, d]` zero matrix each step. The sums are taken
- * in the same order as in {@linkcode embeddingBackward}, so the two agree exactly. The output
- * has the dtype of `dx`.
- *
- * @param dx gradient of the loss with respect to the forward output `x`, `[B, (n-1)·d]`
- * @param contexts the word indices given to the forward, `[B, n-1]`
- * @param vocabSize optional `V`: when given, every index must be in `[0, V)`; without it, only
- *   negative indices are refused (the forward has already checked the upper bound)
- * @returns the used word indices and their gradient rows
- * @throws {TypeError} when `dx` is not a Matrix or `contexts` is not an IndexMatrix
- * @throws {RangeError} for a bad index, an empty batch, or a `dx` that does not fit `contexts`
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { matrix, indexMatrix } from "../tensor.ts";
- * import { embeddingBackwardSparse } from "./embedding.ts";
- * const { rows, grad } = embeddingBackwardSparse(matrix([[10, 20, 5]]), indexMatrix([[2, 1, 2]]));
- * assertEquals(Array.from(rows), [1, 2]); // ascending, each word once
- * assertEquals(grad.toArrays(), [[20], [15]]); // word 2 collects 10 + 5
- * ```
- */
-export function embeddingBackwardSparse(
-  dx: Matrix,
-  contexts: IndexMatrix,
-  vocabSize?: number,
-): SparseRowGradient {
-  const fn = "embeddingBackwardSparse";
-  if (vocabSize !== undefined && (!Number.isInteger(vocabSize) || vocabSize < 1)) {
-    throw argError(fn, "vocabSize", "a positive integer or undefined", describeValue(vocabSize));
-  }
-  if (vocabSize !== undefined) checkIndices(fn, "contexts", contexts, vocabSize);
-  else checkNonNegative(fn, contexts);
-  checkNonEmpty(fn, "contexts", contexts);
-  checkHasWords(fn, contexts);
-  const d = featureSize(fn, dx, contexts);
-  const batch = contexts.rows, positions = contexts.cols;
-
-  // The distinct words, ascending, and for each word its row in `grad`.
-  const rows = Int32Array.from(new Set(contexts.data)).sort();
-  const slotOf = new Map<number, number>();
-  for (let r = 0; r < rows.length; r++) slotOf.set(rows[r], r);
-
-  const grad = zeros(rows.length, d, dx.dtype);
-  for (let b = 0; b < batch; b++) {
-    for (let p = 0; p < positions; p++) {
-      const slot = slotOf.get(contexts.data[b * positions + p])!;
-      for (let j = 0; j < d; j++) {
-        grad.data[slot * d + j] += dx.data[b * positions * d + p * d + j];
-      }
-    }
-  }
-  return { rows, grad };
 }

@@ -4,7 +4,6 @@
  * ```text
  * glorotNormal   W[o][i] ~ N(0, σ²),  σ = sqrt(2 / (fan_in + fan_out))    (Glorot & Bengio 2010)
  * heNormal       W[o][i] ~ N(0, σ²),  σ = sqrt(2 / fan_in)                 (He et al. 2015)
- * uniformInit    W[o][i] ~ U(−scale, scale)
  * zerosInit      W[o][i] = 0
  * ```
  *
@@ -132,57 +131,6 @@ export function heNormal(rows: number, cols: number, rng: Rng, dtype: DType = "f
   checkRng(fn, rng);
   checkDType(fn, dtype);
   return normalMatrix(rows, cols, rng, Math.sqrt(2 / cols), dtype);
-}
-
-/**
- * Uniform initialisation: `W[o][i] ~ U(−scale, scale)`, i.e. `W[o][i] = scale·(2u − 1)` with
- * `u = rng.uniform()` in `[0, 1)`, drawn in row-major order. The standard deviation is
- * `scale / sqrt(3)`.
- *
- * A common choice for embedding tables (a word's vector should start small and carry no
- * preference). Bengio et al. (2003, section 4.2) say only that the word features were
- * initialised randomly, "similarly to initialization of neural network weights", without naming
- * the distribution.
- *
- * @param rows number of rows (integer >= 1), e.g. the vocabulary size for an embedding table
- * @param cols number of columns (integer >= 1), e.g. the embedding dimension
- * @param rng the generator; `rows·cols` draws of `rng.uniform()`, in row-major order
- * @param scale half-width of the interval, finite and `> 0`
- * @param dtype `"float64"` (default) or `"float32"`
- * @returns `W`, `[rows, cols]`, every entry in `[−scale, scale)` (up to float32 rounding)
- * @throws {TypeError} when `rng` is not an Rng
- * @throws {RangeError} for a bad dimension, a `scale` that is not finite and `> 0`, or an
- * unknown dtype
- *
- * @example
- * ```ts
- * import { assert, assertEquals } from "@std/assert";
- * import { Rng } from "../random.ts";
- * import { uniformInit } from "./init.ts";
- * const E = uniformInit(10, 4, new Rng(2), 0.1);
- * assertEquals(E.shape, [10, 4]);
- * assert(E.data.every((x) => x >= -0.1 && x < 0.1));
- * ```
- */
-export function uniformInit(
-  rows: number,
-  cols: number,
-  rng: Rng,
-  scale: number,
-  dtype: DType = "float64",
-): Matrix {
-  const fn = "uniformInit";
-  checkShape(fn, rows, cols);
-  checkRng(fn, rng);
-  if (typeof scale !== "number" || !Number.isFinite(scale) || !(scale > 0)) {
-    throw argError(fn, "scale", "a finite number > 0", describeValue(scale));
-  }
-  checkDType(fn, dtype);
-  const W = zeros(rows, cols, dtype);
-  for (let o = 0; o < rows; o++) {
-    for (let i = 0; i < cols; i++) W.data[o * cols + i] = scale * (2 * rng.uniform() - 1);
-  }
-  return W;
 }
 
 /**

@@ -62,36 +62,6 @@ export function defaultDecay(name: string): boolean {
 }
 
 /**
- * A zero velocity for every parameter: the state before the first {@linkcode momentumStep}.
- *
- * @param params the named parameters
- * @returns a record with the same names, each a matrix of zeros of that parameter's shape and
- * dtype
- * @throws {TypeError} when `params` is not a record of Matrices
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { matrix } from "../tensor.ts";
- * import { initVelocity } from "./momentum.ts";
- * const v = initVelocity({ W: matrix([[1, 2], [3, 4]]), b: matrix([[5, 6]]) });
- * assertEquals(v.W.toArrays(), [[0, 0], [0, 0]]);
- * assertEquals(v.b.toArrays(), [[0, 0]]);
- * ```
- */
-export function initVelocity(params: Readonly<Record<string, Matrix>>): Record<string, Matrix> {
-  const fn = "initVelocity";
-  checkRecord(fn, "params", params);
-  const velocity: Record<string, Matrix> = {};
-  for (const name of Object.keys(params)) {
-    const p = params[name];
-    checkMatrix(fn, `params.${name}`, p);
-    velocity[name] = zeros(p.rows, p.cols, p.dtype);
-  }
-  return velocity;
-}
-
-/**
  * One step of gradient descent with momentum and optional L2 weight decay, for every named
  * parameter `W` with gradient `g` and velocity `m`, entry by entry:
  *

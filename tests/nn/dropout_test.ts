@@ -2,7 +2,7 @@ import { assert, assertEquals, assertLess, assertThrows } from "@std/assert";
 import { gradCheck } from "../../lib/check/gradcheck.ts";
 import { Rng } from "../../lib/random.ts";
 import { clone, type Matrix, matrix, zeros } from "../../lib/tensor.ts";
-import { dropout, dropoutBackward, dropoutForward, dropoutMask } from "../../lib/nn/dropout.ts";
+import { dropoutBackward, dropoutForward, dropoutMask } from "../../lib/nn/dropout.ts";
 import { randomMatrix, sumProduct } from "../helpers.ts";
 
 Deno.test("dropoutMask: entries follow rng.uniform() in row-major order", () => {
@@ -72,35 +72,11 @@ Deno.test("dropoutBackward: gradient check in float64 with a fixed mask", () => 
   assertLess(report.x.maxRelError, 1e-6);
 });
 
-Deno.test("dropout: training draws a mask and applies it", () => {
-  const x = randomMatrix(new Rng(2), 4, 5);
-  const { y, mask } = dropout(x, 0.5, { train: true, rng: new Rng(9) });
-  // The same mask as dropoutMask with the same seed, applied as dropoutForward.
-  const expected = dropoutMask(4, 5, 0.5, new Rng(9));
-  assertEquals(mask, expected);
-  assertEquals(y, dropoutForward(x, expected));
-});
-
-Deno.test("dropout: identity at evaluation and at rate 0, a copy, no mask, no rng", () => {
-  const x = matrix([[1, -2, 3]]);
-  for (const result of [dropout(x, 0.5, { train: false }), dropout(x, 0, { train: true })]) {
-    assertEquals(result.y.toArrays(), [[1, -2, 3]]);
-    assertEquals(result.mask, null);
-    assert(result.y.data.buffer !== x.data.buffer, "a copy, not x itself");
-  }
-  // An rng passed at evaluation is not drawn from.
-  const rng = new Rng(5), untouched = new Rng(5);
-  dropout(x, 0.5, { train: false, rng });
-  assertEquals(rng.state(), untouched.state());
-});
-
 Deno.test("dropout: float32 in, float32 out", () => {
   const x = matrix([[1, 2, 3, 4]], "float32");
-  const { y, mask } = dropout(x, 0.5, { train: true, rng: new Rng(1) });
-  assertEquals(y.dtype, "float32");
-  assertEquals(mask?.dtype, "float32");
-  assertEquals(dropout(x, 0.5, { train: false }).y.dtype, "float32");
-  assertEquals(dropoutMask(1, 2, 0.1, new Rng(1), "float32").dtype, "float32");
+  const mask = dropoutMask(1, 4, 0.5, new Rng(1), "float32");
+  assertEquals(mask.dtype, "float32");
+  assertEquals(dropoutForward(x, mask).dtype, "float32");
   assertEquals(dropoutBackward(x, matrix([[2, 0, 2, 0]])).dtype, "float32");
 });
 
@@ -109,11 +85,7 @@ Deno.test("dropout: pure (inputs unchanged, outputs fresh)", () => {
   const x = randomMatrix(rng, 3, 4), dy = randomMatrix(rng, 3, 4);
   const mask = dropoutMask(3, 4, 0.5, rng);
   const before = [clone(x), clone(dy), clone(mask)];
-  const outs = [
-    dropoutForward(x, mask),
-    dropoutBackward(dy, mask),
-    dropout(x, 0.5, { train: true, rng }).y,
-  ];
+  const outs = [dropoutForward(x, mask), dropoutBackward(dy, mask)];
   assertEquals([x, dy, mask], before);
   for (const out of outs) {
     for (const input of [x, dy, mask]) assert(out.data.buffer !== input.data.buffer);
@@ -127,11 +99,6 @@ Deno.test("dropout: bad inputs", () => {
       () => dropoutMask(2, 2, rate, new Rng(0)),
       RangeError,
       `dropoutMask: rate expected a probability in [0, 1), got ${rate}`,
-    );
-    assertThrows(
-      () => dropout(x, rate, { train: false }),
-      RangeError,
-      "dropout: rate expected a probability in [0, 1)",
     );
   }
   assertThrows(
@@ -153,21 +120,6 @@ Deno.test("dropout: bad inputs", () => {
     () => dropoutMask(2, 1.5, 0.5, new Rng(0)),
     RangeError,
     "dropoutMask: cols expected a non-negative integer, got 1.5",
-  );
-  assertThrows(
-    () => dropout(x, 0.5, { train: true }),
-    TypeError,
-    "dropout: options.rng expected an Rng (needed when train is true and rate > 0), got undefined",
-  );
-  assertThrows(
-    () => dropout(x, 0.5, { train: "yes" } as never),
-    TypeError,
-    'dropout: options.train expected a boolean, got "yes"',
-  );
-  assertThrows(
-    () => dropout(x, 0.5, undefined as never),
-    TypeError,
-    "options.train expected a boolean",
   );
   assertThrows(
     () => dropoutForward(x, zeros(2, 3)),

@@ -2,11 +2,7 @@ import { assert, assertEquals, assertLess, assertThrows } from "@std/assert";
 import { gradCheck } from "../../lib/check/gradcheck.ts";
 import { Rng } from "../../lib/random.ts";
 import { clone, indexMatrix, type Matrix, matrix, zeros } from "../../lib/tensor.ts";
-import {
-  embeddingBackward,
-  embeddingBackwardSparse,
-  embeddingForward,
-} from "../../lib/nn/embedding.ts";
+import { embeddingBackward, embeddingForward } from "../../lib/nn/embedding.ts";
 import { randomMatrix, sumProduct } from "../helpers.ts";
 
 // V = 4 words, d = 2 features; row w of E is the feature vector of word w.
@@ -62,32 +58,6 @@ Deno.test("embeddingBackward: gradient check of dE in float64 (loss = Σ x ⊙ R
   assertEquals(dE.row(6), [0, 0, 0]);
 });
 
-Deno.test("embeddingBackwardSparse: equals the used rows of the dense gradient", () => {
-  const rng = new Rng(5);
-  const V = 10, d = 4;
-  const contexts = indexMatrix([[7, 2, 7], [9, 2, 0], [2, 2, 5]]);
-  const dx = randomMatrix(rng, contexts.rows, contexts.cols * d);
-  const dense = embeddingBackward(dx, contexts, V);
-  const { rows, grad } = embeddingBackwardSparse(dx, contexts, V);
-  assertEquals(Array.from(rows), [0, 2, 5, 7, 9]); // distinct, ascending
-  assertEquals(grad.shape, [5, d]);
-  for (let r = 0; r < rows.length; r++) assertEquals(grad.row(r), dense.row(rows[r]));
-  // Every row left out of the sparse result is zero in the dense one.
-  for (let w = 0; w < V; w++) {
-    if (!rows.includes(w)) assertEquals(dense.row(w), [0, 0, 0, 0]);
-  }
-});
-
-Deno.test("embeddingBackwardSparse: the hand-worked [2, 0, 2] case", () => {
-  // Same numbers as the dense test: word 0 gets [3, 4], word 2 gets [6, 8].
-  const { rows, grad } = embeddingBackwardSparse(
-    matrix([[1, 2, 3, 4, 5, 6]]),
-    indexMatrix([[2, 0, 2]]),
-  );
-  assertEquals(rows, new Int32Array([0, 2]));
-  assertEquals(grad.toArrays(), [[3, 4], [6, 8]]);
-});
-
 Deno.test("embedding: float32 in, float32 out", () => {
   const E32 = clone(E, "float32");
   const contexts = indexMatrix([[2, 0, 2]]);
@@ -96,7 +66,6 @@ Deno.test("embedding: float32 in, float32 out", () => {
   assertEquals(x.toArrays(), [[5, 6, 1, 2, 5, 6]]);
   const dx = matrix([[1, 2, 3, 4, 5, 6]], "float32");
   assertEquals(embeddingBackward(dx, contexts, 4).dtype, "float32");
-  assertEquals(embeddingBackwardSparse(dx, contexts).grad.dtype, "float32");
 });
 
 Deno.test("embedding: pure (inputs unchanged, outputs fresh)", () => {
@@ -107,12 +76,11 @@ Deno.test("embedding: pure (inputs unchanged, outputs fresh)", () => {
   const dxBefore = clone(dx);
   const x = embeddingForward(table, contexts);
   const dE = embeddingBackward(dx, contexts, 4);
-  const sparse = embeddingBackwardSparse(dx, contexts);
   assertEquals(table.data, E.data);
   assertEquals(contexts.data, contextsBefore);
   assertEquals(dx.data, dxBefore.data);
   assert(x.data.buffer !== table.data.buffer);
-  assert(dE.data.buffer !== dx.data.buffer && sparse.grad.data.buffer !== dx.data.buffer);
+  assert(dE.data.buffer !== dx.data.buffer);
 });
 
 Deno.test("embedding: deterministic (same inputs, same numbers)", () => {
@@ -190,39 +158,5 @@ Deno.test("embeddingBackward: bad inputs", () => {
     () => embeddingBackward("dx" as never, contexts, 4),
     TypeError,
     "embeddingBackward: dx expected a Matrix",
-  );
-});
-
-Deno.test("embeddingBackwardSparse: bad inputs", () => {
-  const contexts = indexMatrix([[2, 0, 2]]);
-  assertThrows(
-    () => embeddingBackwardSparse(zeros(1, 6), indexMatrix([[2, -3, 1]])),
-    RangeError,
-    "embeddingBackwardSparse: contexts expected a non-negative index, got -3 at [0, 1]",
-  );
-  assertThrows(
-    () => embeddingBackwardSparse(zeros(1, 6), contexts, 2),
-    RangeError,
-    "an index in [0, 2) (the vocabulary size), got 2 at [0, 0]",
-  );
-  assertThrows(
-    () => embeddingBackwardSparse(zeros(1, 4), contexts),
-    RangeError,
-    "dx expected (n-1)·d columns, a multiple of contexts.cols = 3, got 4",
-  );
-  assertThrows(
-    () => embeddingBackwardSparse(zeros(0, 6), indexMatrix([])),
-    RangeError,
-    "contexts expected at least one row",
-  );
-  assertThrows(
-    () => embeddingBackwardSparse(zeros(1, 6), contexts, 0),
-    RangeError,
-    "vocabSize expected a positive integer or undefined, got 0",
-  );
-  assertThrows(
-    () => embeddingBackwardSparse(zeros(1, 6), { rows: 1, cols: 3 } as never),
-    TypeError,
-    "contexts expected an IndexMatrix",
   );
 });

@@ -1,14 +1,13 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { Rng } from "../../lib/random.ts";
 import { type DType, type Matrix, stats } from "../../lib/tensor.ts";
-import { glorotNormal, heNormal, uniformInit, zerosInit } from "../../lib/nn/init.ts";
+import { glorotNormal, heNormal, zerosInit } from "../../lib/nn/init.ts";
 
 Deno.test("same seed, same matrix; another seed, another matrix", () => {
   for (const f of [glorotNormal, heNormal]) {
     assertEquals(f(4, 6, new Rng(123)).data, f(4, 6, new Rng(123)).data);
     assert(f(4, 6, new Rng(123)).data[0] !== f(4, 6, new Rng(124)).data[0]);
   }
-  assertEquals(uniformInit(4, 6, new Rng(7), 0.5).data, uniformInit(4, 6, new Rng(7), 0.5).data);
 });
 
 Deno.test("entries are σ·rng.normal() drawn in row-major order", () => {
@@ -24,12 +23,6 @@ Deno.test("entries are σ·rng.normal() drawn in row-major order", () => {
     for (let o = 0; o < 2; o++) {
       for (let i = 0; i < 3; i++) assertEquals(W.get(o, i), sigma * replay.normal(), f.name);
     }
-  }
-  // uniformInit: scale·(2u − 1), u from rng.uniform(), row by row.
-  const U = uniformInit(2, 3, new Rng(5), 0.25);
-  const replay = new Rng(5);
-  for (let o = 0; o < 2; o++) {
-    for (let i = 0; i < 3; i++) assertEquals(U.get(o, i), 0.25 * (2 * replay.uniform() - 1));
   }
 });
 
@@ -56,19 +49,12 @@ Deno.test("sample standard deviation is within 3% of σ on a 200x300 matrix", ()
   check(glorotNormal(rows, cols, new Rng(1)), Math.sqrt(2 / 500), "glorotNormal");
   // He: σ = sqrt(2 / 300) ≈ 0.0816.
   check(heNormal(rows, cols, new Rng(2)), Math.sqrt(2 / 300), "heNormal");
-  // U(−a, a) has std a / sqrt(3): 0.1 / 1.732 ≈ 0.0577.
-  const U = uniformInit(rows, cols, new Rng(3), 0.1);
-  check(U, 0.1 / Math.sqrt(3), "uniformInit");
-  const s = stats(U);
-  assert(s.min >= -0.1 && s.max < 0.1);
-  assert(s.min < -0.099 && s.max > 0.099); // it fills the interval
 });
 
 Deno.test("dtype: float64 by default, float32 on request", () => {
   assertEquals(glorotNormal(2, 2, new Rng(0)).dtype, "float64");
   assertEquals(glorotNormal(2, 2, new Rng(0), "float32").dtype, "float32");
   assertEquals(heNormal(2, 2, new Rng(0), "float32").dtype, "float32");
-  assertEquals(uniformInit(2, 2, new Rng(0), 1, "float32").dtype, "float32");
   assertEquals(zerosInit(2, 2, "float32").dtype, "float32");
   // The float32 matrix holds the float64 draws rounded: the same stream, not another one.
   const W64 = heNormal(2, 2, new Rng(4)), W32 = heNormal(2, 2, new Rng(4), "float32");
@@ -82,12 +68,11 @@ Deno.test("zerosInit gives zeros and uses no randomness", () => {
   assertEquals(Z.dtype, "float64");
 });
 
-Deno.test("bad dimensions, generators, scales and dtypes are refused", () => {
+Deno.test("bad dimensions, generators and dtypes are refused", () => {
   const rng = new Rng(0);
   const makers: [string, (rows: number, cols: number) => unknown][] = [
     ["glorotNormal", (r, c) => glorotNormal(r, c, rng)],
     ["heNormal", (r, c) => heNormal(r, c, rng)],
-    ["uniformInit", (r, c) => uniformInit(r, c, rng, 0.1)],
     ["zerosInit", (r, c) => zerosInit(r, c)],
   ];
   for (const [name, make] of makers) {
@@ -100,14 +85,6 @@ Deno.test("bad dimensions, generators, scales and dtypes are refused", () => {
   const notRng = {} as Rng;
   assertThrows(() => glorotNormal(2, 2, notRng), TypeError, "glorotNormal: rng expected an Rng");
   assertThrows(() => heNormal(2, 2, undefined as unknown as Rng), TypeError, "got undefined");
-  assertThrows(() => uniformInit(2, 2, notRng, 1), TypeError, "uniformInit: rng expected an Rng");
-  for (const scale of [0, -1, NaN, Infinity]) {
-    assertThrows(
-      () => uniformInit(2, 2, rng, scale),
-      RangeError,
-      `uniformInit: scale expected a finite number > 0, got ${scale}`,
-    );
-  }
   const bad = "float16" as DType;
   assertThrows(() => glorotNormal(2, 2, rng, bad), RangeError, 'dtype expected "float64" or');
   assertThrows(() => zerosInit(2, 2, bad), RangeError, 'zerosInit: dtype expected "float64"');
@@ -117,6 +94,6 @@ Deno.test("initialisers draw nothing when they refuse", () => {
   // A refused call must not advance the generator: the next draw is the seed's first one.
   const rng = new Rng(31);
   assertThrows(() => glorotNormal(0, 2, rng), RangeError);
-  assertThrows(() => uniformInit(2, 2, rng, -1), RangeError);
+  assertThrows(() => heNormal(2, 0, rng), RangeError);
   assertAlmostEquals(rng.normal(), new Rng(31).normal(), 0);
 });

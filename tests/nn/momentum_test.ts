@@ -1,12 +1,7 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { Rng } from "../../lib/random.ts";
 import { clone, type Matrix, matrix, zeros } from "../../lib/tensor.ts";
-import {
-  defaultDecay,
-  initVelocity,
-  type MomentumOptions,
-  momentumStep,
-} from "../../lib/nn/momentum.ts";
+import { defaultDecay, type MomentumOptions, momentumStep } from "../../lib/nn/momentum.ts";
 
 function assertRowAlmostEquals(actual: Matrix, expected: number[], tol = 1e-15): void {
   assertEquals(actual.shape, [1, expected.length]);
@@ -52,7 +47,8 @@ Deno.test("momentumStep with velocity undefined is the same as a zero velocity",
   const grads = { W: matrix([[0.1, -0.2], [0.3, 0.4]]), b: matrix([[1, 1]]) };
   const options = { lr: 0.3, beta: 0.7, weightDecay: 0.01 };
   const a = momentumStep(params, grads, undefined, options);
-  const b = momentumStep(params, grads, initVelocity(params), options);
+  const zero = { W: zeros(2, 2), b: zeros(1, 2) };
+  const b = momentumStep(params, grads, zero, options);
   assertEquals(a.params.W.data, b.params.W.data);
   assertEquals(a.params.b.data, b.params.b.data);
   assertEquals(a.velocity.W.data, b.velocity.W.data);
@@ -177,23 +173,6 @@ Deno.test("momentumStep descends a quadratic and converges to its minimum", () =
   for (let k = 0; k < 4; k++) {
     assertAlmostEquals(params.W.data[k], (a[k] * c[k]) / (a[k] + 1), 1e-4, `k = ${k}`);
   }
-});
-
-Deno.test("initVelocity gives zeros in each parameter's shape and dtype", () => {
-  const v = initVelocity({ E: matrix([[1, 2], [3, 4], [5, 6]]), b: matrix([[7]], "float32") });
-  assertEquals(v.E.toArrays(), [[0, 0], [0, 0], [0, 0]]);
-  assertEquals(v.b.dtype, "float32");
-  assertEquals(v.b.toArrays(), [[0]]);
-  assertThrows(
-    () => initVelocity({ W: [[1]] } as unknown as Record<string, Matrix>),
-    TypeError,
-    "initVelocity: params.W expected a Matrix",
-  );
-  assertThrows(
-    () => initVelocity(null as unknown as Record<string, Matrix>),
-    TypeError,
-    "initVelocity: params expected a record of named matrices",
-  );
 });
 
 Deno.test("momentumStep refuses bad hyper-parameters", () => {
