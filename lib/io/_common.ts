@@ -28,6 +28,8 @@ export class CheckpointError extends Error {
   readonly path: string;
 
   /**
+   * Builds the error; the message is `fn: path: problem`.
+   *
    * @param fn the function that refused, e.g. `"loadCheckpoint"`
    * @param path the file or directory at fault
    * @param problem what is wrong, in words

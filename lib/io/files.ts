@@ -92,6 +92,8 @@ export class FileCheckError extends RangeError {
   readonly found: string;
 
   /**
+   * Builds the error; the message is `fn: path expected EXPECTED, got "PATH", FOUND`.
+   *
    * @param fn the function that refused the path
    * @param path the path, as given
    * @param expected what the function needs

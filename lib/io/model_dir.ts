@@ -98,8 +98,8 @@ const REQUIRED_MODEL_FIELDS = [
  * import { assertEquals, assertRejects } from "@std/assert";
  * import { MiniNeuralLM } from "../model.ts";
  * import { TextPreprocessor } from "../text/preprocessor.ts";
- * import { saveCheckpoint } from "./checkpoint.ts";
- * import { CheckpointError, loadModel } from "./model_dir.ts";
+ * import { CheckpointError, saveCheckpoint } from "./checkpoint.ts";
+ * import { loadModel } from "./model_dir.ts";
  * const pre = TextPreprocessor.fit("the cat sat", { contextSize: 2 });
  * const model = new MiniNeuralLM({ vocabSize: pre.vocabSize, contextSize: 2, embedDim: 3, hidden: [4] });
  * const dir = await Deno.makeTempDir();
@@ -290,7 +290,8 @@ const CHOOSE = "choose another directory with --out";
  * @example
  * ```ts
  * import { assertEquals, assertRejects } from "@std/assert";
- * import { CheckpointError, checkModelDestination } from "./model_dir.ts";
+ * import { CheckpointError } from "./checkpoint.ts";
+ * import { checkModelDestination } from "./model_dir.ts";
  * const dir = await Deno.makeTempDir();
  * assertEquals((await checkModelDestination(`${dir}/runs/a`)).state, "new");
  * await Deno.writeTextFile(`${dir}/notes.txt`, "mine");
@@ -425,5 +426,3 @@ async function examine(
   }
   return "shared";
 }
-
-export { CheckpointError };
