@@ -2,6 +2,12 @@
  * mini-neural-lm: a feed-forward neural language model in the style of Bengio et al. 2003,
  * written from scratch: every equation a pure function with its backward beside it.
  *
+ * This entry is what a user of the model needs: the model, its training, evaluation and
+ * generation, the recipes, the matrices and the seeded generator. The other areas have entries
+ * of their own: `./nn` (the equations), `./text` (tokens, vocabulary, windows), `./io` (corpora,
+ * checkpoints), `./ngram` (Kneser–Ney and the mixture), `./kernels` (the WebAssembly fast path),
+ * `./notebook` (displays and plots) and `./exercises` (the students' checkers).
+ *
  * ```ts
  * import { assert } from "@std/assert";
  * import { indexMatrix, MiniNeuralLM } from "./mod.ts";
@@ -14,49 +20,55 @@
  * @module
  */
 
-// the array type, errors, randomness
-export * from "./errors.ts";
-export * from "./tensor.ts";
-export * from "./random.ts";
+// matrices and the seeded generator
+export {
+  add,
+  clone,
+  type DType,
+  type FloatArray,
+  full,
+  IndexMatrix,
+  indexMatrix,
+  inspect,
+  Matrix,
+  matrix,
+  type MatrixStats,
+  rowVector,
+  stats,
+  zeros,
+} from "./tensor.ts";
+export { Rng, type RngState } from "./random.ts";
 
-// one equation per file, forward and backward side by side
-export * from "./nn/embedding.ts";
-export * from "./nn/linear.ts";
-export * from "./nn/activation.ts";
-export * from "./nn/dropout.ts";
-export * from "./nn/softmax.ts";
-export * from "./nn/cross_entropy.ts";
-export * from "./nn/momentum.ts";
-export * from "./nn/init.ts";
-
-// checking gradients
-export * from "./check/gradcheck.ts";
-
-// text: tokenizers, vocabulary, windows, the preprocessor
-export * from "./text/tokenize.ts";
-export * from "./text/vocab.ts";
-export * from "./text/windows.ts";
-export * from "./text/preprocessor.ts";
-
-// corpora: Brown (npm), first names, toy texts, local files
-export * from "./io/corpus.ts";
-
-// the model, its training and generation
+// the model, its defaults and the named recipes
 export * from "./model.ts";
-export * from "./train.ts";
+export * from "./recipes.ts";
+
+// training: data, schedules, the engines, the loop, evaluation, progress
+export type { Dataset } from "./dataset.ts";
+export { learningRate, type Schedule } from "./schedule.ts";
+export {
+  createEngine,
+  type Engine,
+  type EngineName,
+  type EngineOptions,
+  referenceEngine,
+  type StepOptions,
+} from "./engine.ts";
+export {
+  type AsyncTrainOptions,
+  DivergenceError,
+  type EpochRecord,
+  type History,
+  type StepRecord,
+  train,
+  trainAsync,
+  type TrainEvent,
+  trainLoop,
+  type TrainOptions,
+  type TrainResult,
+} from "./train.ts";
+export * from "./evaluate.ts";
+export { type ProgressSink, trainingProgress } from "./progress.ts";
+
+// generation
 export * from "./generate.ts";
-export * from "./progress.ts";
-
-// exercises for students: checkers that say what is wrong
-
-// fast paths: WebAssembly kernels shared between threads, tested against nn/
-export * from "./kernels/fast.ts";
-export { KernelArena, kernelsAvailable } from "./kernels/wasm.ts";
-
-// checkpoints in the safetensors format
-export * from "./io/safetensors.ts";
-export * from "./io/checkpoint.ts";
-
-// the n-gram baseline and the mixture of Bengio et al. 2003
-export * from "./ngram/kneser_ney.ts";
-export * from "./ngram/mixture.ts";

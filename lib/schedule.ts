@@ -1,5 +1,5 @@
 /**
- * Checking a learning-rate schedule before training starts.
+ * Learning-rate schedules: the rate of update `t` (from 0) in epoch `e` (from 0), and their check.
  *
  * A {@linkcode Schedule} is a plain record, so it can come from anywhere: a notebook cell, a
  * saved configuration, a command-line flag. {@linkcode checkSchedule} refuses a bad one at the
@@ -16,7 +16,42 @@
  */
 
 import { argError, describeValue } from "./errors.ts";
-import type { Schedule } from "./train.ts";
+
+/**
+ * A learning-rate schedule, as a function of the update count `t` (starting at 0) and the
+ * epoch `e` (starting at 0):
+ *
+ * - `constant`: `lr_t = lr_0`;
+ * - `decay`: `lr_t = lr_0 / (1 + r·t)`, the schedule of Bengio et al. 2003 (section 4);
+ * - `step`: `lr_t = lr_0 · factor^floor(e / every)`.
+ */
+export type Schedule =
+  | { kind: "constant" }
+  | { kind: "decay"; rate: number }
+  | { kind: "step"; every: number; factor: number };
+
+/**
+ * The learning rate at update `t` of epoch `epoch` under a schedule.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { learningRate } from "./schedule.ts";
+ * assertEquals(learningRate(0.1, { kind: "constant" }, 500, 3), 0.1);
+ * assertEquals(learningRate(0.1, { kind: "decay", rate: 0.01 }, 100, 0), 0.05); // 0.1 / (1 + 1)
+ * assertEquals(learningRate(0.1, { kind: "step", every: 2, factor: 0.5 }, 0, 5), 0.025);
+ * ```
+ */
+export function learningRate(lr0: number, schedule: Schedule, t: number, epoch: number): number {
+  switch (schedule.kind) {
+    case "constant":
+      return lr0;
+    case "decay":
+      return lr0 / (1 + schedule.rate * t);
+    case "step":
+      return lr0 * schedule.factor ** Math.floor(epoch / schedule.every);
+  }
+}
 
 const SHAPES = '{ kind: "constant" }, { kind: "decay", rate } or { kind: "step", every, factor }';
 
