@@ -57,6 +57,18 @@ export interface ModelConfig {
   dtype: DType;
 }
 
+/**
+ * The most parameters {@linkcode MiniNeuralLM.init} allocates unless asked for more: 2^28, about
+ * 268 million (1 GiB of float32 weights, and training holds two or three such copies: the
+ * weights, their momentum and, on the reference engine, the gradients). A size mistake such as
+ * an embedding of 10^8 numbers is refused at once instead of allocating for minutes.
+ */
+export const MAX_PARAMETERS = 2 ** 28;
+
+function formatGiB(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 3 : 1)} GiB`;
+}
+
 /** The model's parameters by name: `E`, `W1`, `b1`, [`W2`, `b2`], `Wout`, `bout`, [`Wdirect`]. */
 export type ModelParams = Readonly<Record<string, Matrix>>;
 
@@ -188,7 +200,7 @@ export class MiniNeuralLM {
     return shapes;
   }
 
-  /** Total number of trainable numbers. */
+  /** Total number of trainable numbers (computed from the shapes, nothing allocated). */
   parameterCount(): number {
     return Object.values(this.shapes()).reduce((n, [r, c]) => n + r * c, 0);
   }
@@ -210,8 +222,25 @@ export class MiniNeuralLM {
    * assertEquals(model.init(1).W1.toArrays(), model.init(1).W1.toArrays());
    * assertEquals(Object.keys(model.init(1)), ["E", "W1", "b1", "Wout", "bout"]);
    * ```
+   *
+   * @param seed the seed of the initial draw
+   * @param options `maxParameters`: refuse a larger model before allocating anything (default
+   * {@linkcode MAX_PARAMETERS})
    */
-  init(seed: number): ModelParams {
+  init(seed: number, options: { maxParameters?: number } = {}): ModelParams {
+    const limit = options.maxParameters ?? MAX_PARAMETERS;
+    const count = this.parameterCount();
+    if (!(count <= limit)) {
+      throw argError(
+        "MiniNeuralLM.init",
+        "config",
+        `a model of at most ${limit.toLocaleString("en-US")} parameters ` +
+          "(options.maxParameters raises the limit)",
+        `${count.toLocaleString("en-US")} parameters, ${
+          formatGiB(count * (this.config.dtype === "float32" ? 4 : 8))
+        } of weights`,
+      );
+    }
     const rng = new Rng(seed);
     const { dtype, activation } = this.config;
     const params: Record<string, Matrix> = {};
