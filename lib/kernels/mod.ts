@@ -15,7 +15,6 @@
 
 export {
   fastEvaluate,
-  fastForwardProbs,
   type FastOptions,
   FastState,
   type FastStepOptions,
