@@ -60,7 +60,11 @@ import { checkMatrix, type DType, Matrix } from "../tensor.ts";
  * ```
  */
 export class SafetensorsError extends Error {
-  /** @param problem what is wrong with the file, in words */
+  /**
+   * An error about a safetensors file.
+   *
+   * @param problem what is wrong with the file, in words
+   */
   constructor(problem: string) {
     super(`decodeSafetensors: ${problem}`);
     this.name = "SafetensorsError";

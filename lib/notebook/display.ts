@@ -95,6 +95,8 @@ export class MatrixView {
   readonly heatmapMax: number;
 
   /**
+   * A view of a matrix for a notebook.
+   *
    * @param m the matrix
    * @param options label, table limits, and when to draw a heatmap instead
    */

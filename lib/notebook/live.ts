@@ -67,6 +67,8 @@ export class LiveFigure {
   #messages = 0;
 
   /**
+   * A live figure that starts with `fig`.
+   *
    * @param fig the first figure
    * @param options see {@linkcode LiveOptions}
    */

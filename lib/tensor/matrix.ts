@@ -57,6 +57,8 @@ export class Matrix {
   readonly data: FloatArray;
 
   /**
+   * A matrix over `data`, its size checked against `rows · cols`.
+   *
    * @param rows number of rows
    * @param cols number of columns
    * @param data `rows * cols` entries, row by row (not copied)
@@ -144,6 +146,8 @@ export class IndexMatrix {
   readonly data: Int32Array;
 
   /**
+   * An index matrix over `data`, its size checked against `rows · cols`.
+   *
    * @param rows number of rows
    * @param cols number of columns
    * @param data `rows * cols` indices, row by row (not copied)
