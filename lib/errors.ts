@@ -4,8 +4,11 @@
  * Every check in the library goes through {@linkcode argError}, so every message has one shape:
  *
  * ```text
- * linearForward: W expected shape [2, 3] (out x in, in = x.cols), got [2, 4]
+ * linearForward: W expected shape [any, 3] (in = x.cols), got [2, 4]
  * ```
+ *
+ * (what `linearForward(zeros(1, 3), zeros(2, 4), zeros(1, 2))` throws: `x` has 3 columns, so `W`
+ * needs 3 columns, any number of rows).
  *
  * @module
  */
@@ -27,6 +30,19 @@
  * const e = argError("softmax", "scores", "finite numbers", "NaN at [0, 1]");
  * assertEquals(e.message, "softmax: scores expected finite numbers, got NaN at [0, 1]");
  * ```
+ *
+ * The library's own checks print the same shape of message:
+ *
+ * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { linearForward } from "./nn/linear.ts";
+ * import { zeros } from "./tensor.ts";
+ * assertThrows(
+ *   () => linearForward(zeros(1, 3), zeros(2, 4), zeros(1, 2)),
+ *   RangeError,
+ *   "linearForward: W expected shape [any, 3] (in = x.cols), got [2, 4]",
+ * );
+ * ```
  */
 export function argError(
   fn: string,
@@ -40,7 +56,7 @@ export function argError(
 
 /**
  * A short description of any value for an error message: `Matrix [2, 3] float64`, `"abc"`,
- * `1.5`, `undefined`, `Array(4)`.
+ * `1.5`, `undefined`, `an array of length 4`, `a Float32Array of length 3`.
  *
  * @example
  * ```ts
@@ -48,6 +64,7 @@ export function argError(
  * import { describeValue } from "./errors.ts";
  * assertEquals(describeValue(1.5), "1.5");
  * assertEquals(describeValue([1, 2]), "an array of length 2");
+ * assertEquals(describeValue(new Float32Array(3)), "a Float32Array of length 3");
  * ```
  */
 export function describeValue(value: unknown): string {

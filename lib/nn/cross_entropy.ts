@@ -5,12 +5,13 @@
  * ```text
  * loss            L = −(1/B) Σ_b log p[b][t_b]                     (natural log: nats)
  * backward        dp[b][j] = −1 / (B·p[b][t_b])  if j = t_b, else 0
- * fused backward  dz[b][j] = (p[b][j] − [j = t_b]) / B              (through the softmax)
+ * fused backward  dscores[b][j] = (p[b][j] − [j = t_b]) / B         (through the softmax)
  * perplexity      PPL = exp(L)
  * ```
  *
  * `t_b` is the index of the target (next) word of row `b`; `[j = t_b]` is 1 when `j = t_b`, else
- * 0, i.e. the one-hot row of the target. Minimising `L` maximises the average log-likelihood,
+ * 0, i.e. the one-hot row of the target. `dscores = dL/ds` is the gradient with respect to the
+ * scores `s` (the input of the softmax), the name the whole library uses for it. Minimising `L` maximises the average log-likelihood,
  * the training criterion of Bengio et al. (2003, section 2).
  *
  * @module
@@ -138,17 +139,17 @@ export function crossEntropyBackward(probs: Matrix, targets: ArrayLike<number>):
  * step:
  *
  * ```text
- * dz[b][j] = (p[b][j] − onehot(t_b)[j]) / B          p = softmax(s)
+ * dscores[b][j] = (p[b][j] − onehot(t_b)[j]) / B          p = softmax(s)
  * ```
  *
  * **Derivation.** Put `dp` of {@linkcode crossEntropyBackward} into the softmax backward
- * `dz_i = p_i·(dp_i − Σ_j dp_j·p_j)`, one row at a time. Only `j = t` is non-zero in `dp`, so
+ * `dscores_i = p_i·(dp_i − Σ_j dp_j·p_j)`, one row at a time. Only `j = t` is non-zero in `dp`, so
  *
  * ```text
  * Σ_j dp_j·p_j = (−1 / (B·p_t))·p_t = −1/B
- * dz_i = p_i·dp_i + p_i/B
- *      = −[i = t]·p_i / (B·p_t) + p_i/B
- *      = (p_i − [i = t]) / B                 (for i = t the first term is −1/B)
+ * dscores_i = p_i·dp_i + p_i/B
+ *           = −[i = t]·p_i / (B·p_t) + p_i/B
+ *           = (p_i − [i = t]) / B                 (for i = t the first term is −1/B)
  * ```
  *
  * The `1/p_t` cancels, so the fused form is cheaper and has no division that can blow up: it
@@ -159,7 +160,7 @@ export function crossEntropyBackward(probs: Matrix, targets: ArrayLike<number>):
  *
  * @param probs `[B, V]` the `softmax` output for the batch, each entry in `[0, 1]`
  * @param targets `B` target word indices, integers in `[0, V)`
- * @returns `dz`, `[B, V]`, the gradient with respect to the scores
+ * @returns `dscores`, `[B, V]`, the gradient of the loss with respect to the scores
  * @throws {TypeError} when `probs` is not a Matrix or `targets` not array-like
  * @throws {RangeError} as {@linkcode crossEntropy}
  *
@@ -168,9 +169,10 @@ export function crossEntropyBackward(probs: Matrix, targets: ArrayLike<number>):
  * import { assertEquals } from "@std/assert";
  * import { matrix } from "../tensor.ts";
  * import { softmaxCrossEntropyBackward } from "./cross_entropy.ts";
- * const dz = softmaxCrossEntropyBackward(matrix([[0.5, 0.25, 0.25], [0.5, 0.5, 0]]), [0, 2]);
+ * const probs = matrix([[0.5, 0.25, 0.25], [0.5, 0.5, 0]]);
+ * const dscores = softmaxCrossEntropyBackward(probs, [0, 2]);
  * // row 0: ([0.5, 0.25, 0.25] − [1, 0, 0]) / 2; row 1: ([0.5, 0.5, 0] − [0, 0, 1]) / 2
- * assertEquals(dz.toArrays(), [[-0.25, 0.125, 0.125], [0.25, 0.25, -0.5]]);
+ * assertEquals(dscores.toArrays(), [[-0.25, 0.125, 0.125], [0.25, 0.25, -0.5]]);
  * ```
  */
 export function softmaxCrossEntropyBackward(probs: Matrix, targets: ArrayLike<number>): Matrix {
@@ -178,14 +180,14 @@ export function softmaxCrossEntropyBackward(probs: Matrix, targets: ArrayLike<nu
   checkProbs(fn, probs);
   const t = toTargets(fn, "targets", targets, probs.rows, probs.cols);
   const batch = probs.rows, vocab = probs.cols;
-  const dz = zeros(batch, vocab, probs.dtype);
+  const dscores = zeros(batch, vocab, probs.dtype);
   for (let b = 0; b < batch; b++) {
     for (let j = 0; j < vocab; j++) {
       const onehot = j === t[b] ? 1 : 0;
-      dz.data[b * vocab + j] = (probs.data[b * vocab + j] - onehot) / batch;
+      dscores.data[b * vocab + j] = (probs.data[b * vocab + j] - onehot) / batch;
     }
   }
-  return dz;
+  return dscores;
 }
 
 /**

@@ -8,7 +8,7 @@
  * ```
  *
  * applied entry by entry to every named parameter. Parameters, gradients and velocities are
- * plain records of named matrices (`{ E, W1, b1, W2, b2 }`), and a step returns new records:
+ * plain records of named matrices (`{ E, W1, b1, Wout, bout }` for a model with one hidden layer), and a step returns new records:
  * the optimizer state is data, passed in and handed back, as in JAX's optimizers.
  *
  * @module
@@ -42,8 +42,8 @@ export interface MomentumStepResult {
 
 /**
  * The default choice of parameters that weight decay applies to: every name that does not start
- * with `b`. With the model's names (`E`, `W1`, `b1`, `W2`, `b2`, ...) this decays the weight
- * matrices and the embedding table but not the biases, as Bengio et al. (2003) did: "R is a
+ * with `b`. With the model's names (`E`, `W1`, `b1`, [`W2`, `b2`], `Wout`, `bout`, [`Wdirect`])
+ * this decays the weight matrices and the embedding table but not the biases, as Bengio et al. (2003) did: "R is a
  * weight decay penalty applied only to the weights of the neural network and to the C matrix,
  * not to the biases" (section 2, where footnote 3 names the biases `b` and `d`).
  *
@@ -54,7 +54,8 @@ export interface MomentumStepResult {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { defaultDecay } from "./momentum.ts";
- * assertEquals(["E", "W1", "b1", "W2", "b2"].map(defaultDecay), [true, true, false, true, false]);
+ * const names = ["E", "W1", "b1", "Wout", "bout", "Wdirect"];
+ * assertEquals(names.map(defaultDecay), [true, true, false, true, false, true]);
  * ```
  */
 export function defaultDecay(name: string): boolean {
@@ -141,16 +142,16 @@ export function momentumStep(
     const m = velocity === undefined ? undefined : velocity[name];
     // λ = 0 for the parameters that do not decay, so one loop serves both.
     const lambda = weightDecay > 0 && decay(name) ? weightDecay : 0;
-    const W2 = zeros(W.rows, W.cols, W.dtype);
-    const m2 = zeros(W.rows, W.cols, W.dtype);
+    const Wnext = zeros(W.rows, W.cols, W.dtype);
+    const mNext = zeros(W.rows, W.cols, W.dtype);
     for (let k = 0; k < W.data.length; k++) {
       const gk = g.data[k] + lambda * W.data[k];
       const mk = beta * (m === undefined ? 0 : m.data[k]) + (1 - beta) * gk;
-      m2.data[k] = mk;
-      W2.data[k] = W.data[k] - lr * mk;
+      mNext.data[k] = mk;
+      Wnext.data[k] = W.data[k] - lr * mk;
     }
-    newParams[name] = W2;
-    newVelocity[name] = m2;
+    newParams[name] = Wnext;
+    newVelocity[name] = mNext;
   }
   return { params: newParams, velocity: newVelocity };
 }

@@ -4,15 +4,19 @@
  * ```text
  * forward       p[b][j]  = exp(s[b][j] − m_b) / Σ_k exp(s[b][k] − m_b),   m_b = max_k s[b][k]
  * log form      lp[b][j] = s[b][j] − m_b − log Σ_k exp(s[b][k] − m_b)
- * backward      dz[b][i] = p[b][i] · (dp[b][i] − Σ_j dp[b][j]·p[b][j])
+ * backward      dscores[b][i] = p[b][i] · (dp[b][i] − Σ_j dp[b][j]·p[b][j])
  * ```
  *
  * Each row `b` of the batch is normalised on its own. In the model the scores are the output
- * layer's `y = W2·h + b2` (Bengio et al. 2003 call them "unnormalized log-probabilities"), and
- * `p[b][j]` is the model's `P(next word = j | context b)`.
+ * layer's `s = Wout·h + bout` (plus `Wdirect·x` with direct connections; Bengio et al. 2003 call
+ * them "unnormalized log-probabilities"), and `p[b][j]` is the model's
+ * `P(next word = j | context b)`. `dscores = dL/ds` is the gradient of the loss with respect to
+ * those scores, the name the whole library uses for it.
  *
- * Temperature (`softmax(s / T)`) is not here: generation divides the scores before calling
- * {@linkcode softmax}, so the training path has one meaning only.
+ * Temperature (`softmax(s / T)`) is not here, so the training path has one meaning only.
+ * Generation (`generate.ts`) does not call {@linkcode softmax}: its sampler computes
+ * `exp((s_j − m) / T)` itself, over the words it may draw (excluded words get 0, `m` is the
+ * largest allowed score), normalises, then applies top-k and top-p.
  *
  * @module
  */
@@ -140,7 +144,7 @@ export function logSoftmax(scores: Matrix): Matrix {
  * the gradient with respect to the scores,
  *
  * ```text
- * dz[b][i] = p[b][i] · (dp[b][i] − Σ_j dp[b][j]·p[b][j])
+ * dscores[b][i] = p[b][i] · (dp[b][i] − Σ_j dp[b][j]·p[b][j])
  * ```
  *
  * **Derivation.** Within one row, `∂p_j/∂s_i = p_j·(δ_ij − p_i)` (differentiate
@@ -148,7 +152,7 @@ export function logSoftmax(scores: Matrix): Matrix {
  * rule sums over every output the score `s_i` touches:
  *
  * ```text
- * dz_i = Σ_j dp_j·∂p_j/∂s_i = Σ_j dp_j·p_j·(δ_ij − p_i) = p_i·dp_i − p_i·Σ_j dp_j·p_j
+ * dscores_i = Σ_j dp_j·∂p_j/∂s_i = Σ_j dp_j·p_j·(δ_ij − p_i) = p_i·dp_i − p_i·Σ_j dp_j·p_j
  * ```
  *
  * This is the Jacobian-vector product, computed in `O(V)` per row without forming the `V x V`
@@ -161,7 +165,7 @@ export function logSoftmax(scores: Matrix): Matrix {
  *
  * @param dp gradient of the loss with respect to the probabilities, `[B, V]`, finite
  * @param p the output of {@linkcode softmax} for the same batch, `[B, V]`, finite
- * @returns `dz`, `[B, V]`, the gradient with respect to the scores
+ * @returns `dscores`, `[B, V]`, the gradient of the loss with respect to the scores
  * @throws {TypeError} when an argument is not a Matrix
  * @throws {RangeError} for an empty batch, shapes that differ, or a NaN / ±Infinity entry (for
  * example `dp = −Infinity` from a probability of exactly 0 at a target)
@@ -171,10 +175,10 @@ export function logSoftmax(scores: Matrix): Matrix {
  * import { assertAlmostEquals } from "@std/assert";
  * import { matrix } from "../tensor.ts";
  * import { softmaxBackward } from "./softmax.ts";
- * // p = [1/2, 1/2], dp = [1, 0]: Σ dp·p = 1/2, so dz = [1/2·(1 − 1/2), 1/2·(0 − 1/2)]
- * const dz = softmaxBackward(matrix([[1, 0]]), matrix([[0.5, 0.5]]));
- * assertAlmostEquals(dz.get(0, 0), 0.25, 1e-15);
- * assertAlmostEquals(dz.get(0, 1), -0.25, 1e-15);
+ * // p = [1/2, 1/2], dp = [1, 0]: Σ dp·p = 1/2, so dscores = [1/2·(1 − 1/2), 1/2·(0 − 1/2)]
+ * const dscores = softmaxBackward(matrix([[1, 0]]), matrix([[0.5, 0.5]]));
+ * assertAlmostEquals(dscores.get(0, 0), 0.25, 1e-15);
+ * assertAlmostEquals(dscores.get(0, 1), -0.25, 1e-15);
  * ```
  */
 export function softmaxBackward(dp: Matrix, p: Matrix): Matrix {
@@ -185,15 +189,15 @@ export function softmaxBackward(dp: Matrix, p: Matrix): Matrix {
   checkFinite(fn, "p", p);
   checkFinite(fn, "dp", dp);
   const batch = p.rows, vocab = p.cols;
-  const dz = zeros(batch, vocab, dp.dtype);
+  const dscores = zeros(batch, vocab, dp.dtype);
   for (let b = 0; b < batch; b++) {
     const row = b * vocab;
     // Σ_j dp_j·p_j: how much the gradient leans on the distribution as a whole.
     let dot = 0;
     for (let j = 0; j < vocab; j++) dot += dp.data[row + j] * p.data[row + j];
     for (let i = 0; i < vocab; i++) {
-      dz.data[row + i] = p.data[row + i] * (dp.data[row + i] - dot);
+      dscores.data[row + i] = p.data[row + i] * (dp.data[row + i] - dot);
     }
   }
-  return dz;
+  return dscores;
 }
