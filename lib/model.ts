@@ -9,6 +9,7 @@
  * scores = Wout·h_L + bout  (+ Wdirect·x, the paper's direct connections)       [B, |V|]
  * probs  = softmax(scores)                                                      [B, |V|]
  * loss   = −(1/B) Σ_b log probs[b, target_b]
+ *        = (1/B) Σ_b logsumexp(scores[b]) − scores[b, target_b]   (computed from the scores)
  * ```
  *
  * Parameters are data: a plain record of named matrices (`E`, `W1`, `b1`, …), made by
@@ -335,12 +336,16 @@ export class MiniNeuralLM {
    * parameter, by the chain rule from the output back to the embeddings.
    *
    * ```text
-   * dscores = (probs − onehot(targets)) / B
+   * dscores = dL/dscores = (probs − onehot(targets)) / B
    * dWout, dbout, da_L = linearBackward(dscores, a_L, Wout)
-   * for l = L … 1:  dh = dropoutBackward(da_l, mask_l);  dz = act'(z_l) ⊙ dh
-   *                 dW_l, db_l, da_{l−1} = linearBackward(dz, a_{l−1}, W_l)
+   * for l = L … 1:  dh = dropoutBackward(da_l, mask_l);  dpre = act'(z_l) ⊙ dh
+   *                 dW_l, db_l, da_{l−1} = linearBackward(dpre, a_{l−1}, W_l)
    * dx = da_0 (+ Wdirectᵀ·dscores);  dE = scatter-add of dx rows into the context words
    * ```
+   *
+   * `dscores` is the gradient of the loss with respect to the scores (the softmax's input),
+   * `a_l` the input of layer `l + 1` (`a_0 = x`), `z_l = W_l·a_{l−1} + b_l` the pre-activation of
+   * hidden layer `l` and `dpre` its gradient.
    */
   backward(
     params: ModelParams,
@@ -357,10 +362,10 @@ export class MiniNeuralLM {
     for (let l = L; l >= 1; l--) {
       const mask = cache.masks[l - 1];
       const dh = mask ? dropoutBackward(da, mask) : da;
-      const dz = this.config.activation === "relu"
+      const dpre = this.config.activation === "relu"
         ? reluBackward(dh, cache.pre[l - 1])
         : tanhBackward(dh, cache.act[l - 1]);
-      const layer = linearBackward(dz, cache.inputs[l - 1], params[`W${l}`]);
+      const layer = linearBackward(dpre, cache.inputs[l - 1], params[`W${l}`]);
       grads[`W${l}`] = layer.dW;
       grads[`b${l}`] = layer.db;
       da = layer.dx;
