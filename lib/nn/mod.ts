@@ -20,6 +20,7 @@ export * from "./activation.ts";
 export * from "./dropout.ts";
 export * from "./softmax.ts";
 export * from "./cross_entropy.ts";
+export * from "./class_softmax.ts";
 export * from "./momentum.ts";
 export * from "./init.ts";
 export * from "../check/gradcheck.ts";
