@@ -1,6 +1,7 @@
 /**
  * From text to indices: tokenizers, the vocabulary, context windows, and the
- * {@linkcode TextPreprocessor} that does all three.
+ * {@linkcode TextPreprocessor} that does all three. Text and tokens are normalised to Unicode NFC
+ * on the way in, so canonically equivalent spellings of a word are one token.
  *
  * ```ts
  * import { assertEquals } from "@std/assert";

@@ -111,6 +111,14 @@ function resolveOptions(fn: string, arg: string, options: unknown): ResolvedText
  * `.` for a list of names). The string `"</s>"` typed in a text is read as ordinary characters,
  * never as the boundary.
  *
+ * Unicode: every text and every token is brought to Normalization Form C (NFC) before it is
+ * counted or looked up (after lower-casing, when `lowercase` is set), in `fit`, `fitTokens`,
+ * `tokenize`, `textToIndices`, `encodeTokens` and `windows`. So `"café"` written with the one
+ * code point `é` and `"café"` written as `e` + combining accent (NFD) are one vocabulary entry, and
+ * a text typed either way encodes to the same indices. ASCII text, such as the Brown corpus, is
+ * already in NFC: its tokens and vocabulary are exactly what they would be without this step.
+ * The specials (`<unk>`, `</s>`) are left as they are.
+ *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
@@ -162,7 +170,8 @@ export class TextPreprocessor {
   /**
    * Fits a preprocessor on a stream that is already tokens, with `</s>` where lines end (for
    * example `brownSplit().train`). `level` then only says how {@linkcode indicesToText} joins
-   * tokens; `lowercase` lower-cases every token except the specials.
+   * tokens; `lowercase` lower-cases every token except the specials; every token except the
+   * specials is normalised to NFC, as the tokenizers do with text.
    *
    * @param tokens the training tokens
    * @param options as for {@linkcode TextPreprocessor.fit}
@@ -184,8 +193,8 @@ export class TextPreprocessor {
   ): TextPreprocessor {
     const fn = "TextPreprocessor.fitTokens";
     const resolved = resolveOptions(fn, "options", options);
-    const lowered = lowerTokens(fn, tokens, resolved.lowercase, DEFAULT_SPECIALS);
-    return new TextPreprocessor(resolved, buildVocab(lowered, resolved));
+    const prepared = prepareTokens(fn, tokens, resolved.lowercase, DEFAULT_SPECIALS);
+    return new TextPreprocessor(resolved, buildVocab(prepared, resolved));
   }
 
   /**
@@ -259,7 +268,7 @@ export class TextPreprocessor {
 
   /**
    * The indices of a stream already split into tokens, as {@linkcode fitTokens} takes it
-   * (lower-cased first when `lowercase` is set).
+   * (lower-cased first when `lowercase` is set, then normalised to NFC).
    *
    * @example
    * ```ts
@@ -271,7 +280,9 @@ export class TextPreprocessor {
    */
   encodeTokens(tokens: Iterable<string>): Int32Array {
     const fn = "TextPreprocessor.encodeTokens";
-    return this.vocab.encode(lowerTokens(fn, tokens, this.options.lowercase, this.vocab.specials));
+    return this.vocab.encode(
+      prepareTokens(fn, tokens, this.options.lowercase, this.vocab.specials),
+    );
   }
 
   /**
@@ -379,7 +390,9 @@ function tokenizeLines(
   return tokens;
 }
 
-function lowerTokens(
+// Lower-cases (when asked) and NFC-normalises every token but the specials, as the tokenizers
+// do with text, so that a token stream and a text agree on how a word is spelt.
+function prepareTokens(
   fn: string,
   tokens: Iterable<string>,
   lowercase: boolean,
@@ -388,11 +401,11 @@ function lowerTokens(
   if (tokens === null || typeof tokens !== "object" || !(Symbol.iterator in tokens)) {
     throw argError(fn, "tokens", "an iterable of strings", describeValue(tokens), TypeError);
   }
-  if (!lowercase) return tokens;
   return (function* () {
     for (const token of tokens) {
       // A non-string passes through untouched, for Vocabulary to refuse with its own message.
-      yield typeof token === "string" && !specials.includes(token) ? token.toLowerCase() : token;
+      if (typeof token !== "string" || specials.includes(token)) yield token;
+      else yield (lowercase ? token.toLowerCase() : token).normalize("NFC");
     }
   })();
 }

@@ -11,6 +11,14 @@
  *
  * {@linkcode joinWords} goes back from word tokens to readable text.
  *
+ * **Unicode normalisation.** Both tokenizers first bring the text to Unicode Normalization Form C
+ * (NFC, `String.prototype.normalize("NFC")`, after lower-casing when asked). The same word can be
+ * typed two ways: `"café"` with the single code point `é` (U+00E9), or with `e` followed by the
+ * combining accent U+0301 (NFD, as macOS file names and some editors write it). They look the
+ * same and mean the same, so after NFC both give the one token `"café"` and one vocabulary entry,
+ * instead of two entries that split the word's counts. ASCII text is already in NFC and comes out
+ * unchanged.
+ *
  * @module
  */
 
@@ -18,7 +26,10 @@ import { argError, describeValue } from "../errors.ts";
 
 /** Options shared by both tokenizers. */
 export interface TokenizeOptions {
-  /** Lower-case the text first (`String.prototype.toLowerCase`, the same on every machine). */
+  /**
+   * Lower-case the text first (`String.prototype.toLowerCase`, the same on every machine); the
+   * result is then normalised to NFC like any text.
+   */
   lowercase?: boolean;
 }
 
@@ -41,6 +52,13 @@ function checkOptions(fn: string, options: TokenizeOptions): boolean {
   return lowercase;
 }
 
+// Lower-cases when asked, then brings the text to NFC: canonically equivalent spellings of a
+// word ("é" as one code point or as "e" + a combining accent) become the same string. NFC comes
+// last because lower-casing may leave a string that is not in NFC.
+function prepare(text: string, lowercase: boolean): string {
+  return (lowercase ? text.toLowerCase() : text).normalize("NFC");
+}
+
 /**
  * Splits text into words and punctuation marks.
  *
@@ -51,10 +69,12 @@ function checkOptions(fn: string, options: TokenizeOptions): boolean {
  *   So `"Hi!"` gives `"`, `Hi`, `!`, `"`; a trailing apostrophe (`dogs'`) is a separate `'`; a
  *   decimal number `3.5` gives `3`, `.`, `5`.
  * - White space separates tokens and is dropped.
+ * - The text is normalised to NFC first (see the module notes), so `"café"` typed with a
+ *   combining accent gives the same token as `"café"` typed with `é`.
  *
  * @param text any string
  * @param options `lowercase` (default `false`)
- * @returns the tokens, in order
+ * @returns the tokens, in order, in NFC
  *
  * @example
  * ```ts
@@ -65,25 +85,29 @@ function checkOptions(fn: string, options: TokenizeOptions): boolean {
  *   ["The", "cat's", "well-known", "mat", ",", "(", "really", ")", "!"],
  * );
  * assertEquals(wordTokenize("Ünïcode Straße", { lowercase: true }), ["ünïcode", "straße"]);
+ * // "e" + U+0301 (combining acute accent) becomes the single code point "é" (U+00E9).
+ * assertEquals(wordTokenize("cafe\u0301 au lait"), ["caf\u00e9", "au", "lait"]);
  * ```
  */
 export function wordTokenize(text: string, options: TokenizeOptions = {}): string[] {
   checkText("wordTokenize", text);
   const lowercase = checkOptions("wordTokenize", options);
-  const source = lowercase ? text.toLowerCase() : text;
-  return source.match(WORD_OR_MARK) ?? [];
+  return prepare(text, lowercase).match(WORD_OR_MARK) ?? [];
 }
 
 /**
- * Splits text into characters: one token per Unicode code point (`Array.from(text)`), white
- * space and line breaks included.
+ * Splits text into characters: one token per Unicode code point of the text in NFC
+ * (`Array.from(text.normalize("NFC"))`), white space and line breaks included.
  *
- * A code point is what a user usually calls a character, but not always: an emoji or a letter
- * written with a separate combining accent can take several code points, and then several tokens.
+ * A code point is what a user usually calls a character, but not always. NFC joins a letter and
+ * a combining accent into one code point where Unicode has one for the pair (`e` + U+0301 becomes
+ * `é`), so both spellings of `"café"` give the same four tokens; but an emoji sequence, or a letter
+ * with an accent that has no precomposed form, still takes several code points, and then several
+ * tokens.
  *
  * @param text any string
  * @param options `lowercase` (default `false`)
- * @returns the characters, in order
+ * @returns the characters of the text in NFC, in order
  *
  * @example
  * ```ts
@@ -91,12 +115,13 @@ export function wordTokenize(text: string, options: TokenizeOptions = {}): strin
  * import { charTokenize } from "./tokenize.ts";
  * assertEquals(charTokenize("Cat 🐱"), ["C", "a", "t", " ", "🐱"]);
  * assertEquals(charTokenize("Ab", { lowercase: true }), ["a", "b"]);
+ * assertEquals(charTokenize("e\u0301"), ["\u00e9"]); // one character, not e + accent
  * ```
  */
 export function charTokenize(text: string, options: TokenizeOptions = {}): string[] {
   checkText("charTokenize", text);
   const lowercase = checkOptions("charTokenize", options);
-  return Array.from(lowercase ? text.toLowerCase() : text);
+  return Array.from(prepare(text, lowercase));
 }
 
 // Marks that close something or end a clause lean on the word before them: "mat." not "mat .".

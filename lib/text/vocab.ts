@@ -2,6 +2,11 @@
  * The vocabulary: a fixed, numbered list of tokens, so that text becomes integer indices that
  * can pick rows of an embedding matrix.
  *
+ * Tokens are compared as exact strings: the vocabulary does not normalise them. The tokenizers
+ * and the `TextPreprocessor` bring every token to Unicode NFC first, so that the two spellings of
+ * `"café"` (one code point `é`, or `e` + a combining accent) are one entry; a caller who builds a
+ * vocabulary from tokens of its own should do the same (`token.normalize("NFC")`).
+ *
  * @module
  */
 

@@ -1,5 +1,7 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { TextPreprocessor } from "../../lib/text/preprocessor.ts";
+import { Vocabulary } from "../../lib/text/vocab.ts";
+import { brownSplit } from "../../lib/io/corpus.ts";
 
 const TEXT = "The cat sat on the mat.\nThe dog sat on the rug.\n\n  \nA cat ran!";
 // Tokens: The cat sat on the mat . </s> The dog sat on the rug . </s> A cat ran ! </s>
@@ -286,4 +288,40 @@ Deno.test("console output names the level, the context size and the vocabulary",
     Deno.inspect(pre),
     "TextPreprocessor(word level, contextSize 2, Vocabulary(4 tokens: <unk>, </s>, a, b))",
   );
+});
+
+Deno.test("NFC: 'café' in NFC and in NFD are one vocabulary entry, at both levels", () => {
+  const nfc = "caf\u00e9"; // é as one code point
+  const nfd = "cafe\u0301"; // e + combining acute accent
+  const word = TextPreprocessor.fit(`${nfc} au lait\n${nfd} noir`);
+  assertEquals(word.vocab.tokens.filter((t) => t.startsWith("caf")), [nfc]);
+  assertEquals(word.vocab.count(nfc), 2);
+  assertEquals(word.textToIndices(nfd), word.textToIndices(nfc));
+  assertEquals(word.vocab.decode(word.textToIndices(nfd))[0], nfc);
+  assertEquals(word.tokenize(nfd), [nfc, "</s>"]);
+  assertEquals(word.windows(nfd).targets, word.windows(nfc).targets);
+  // Lower-casing: "CAFÉ" typed in NFD is the same word.
+  const lower = TextPreprocessor.fit(`${nfc}\nCAFE\u0301`, { lowercase: true });
+  assertEquals(lower.vocab.count(nfc), 2);
+  // Character level: é is one character, whichever way it was typed.
+  const char = TextPreprocessor.fit(`${nfc}\n${nfd}`, { level: "char" });
+  assertEquals(char.vocab.tokens, ["<unk>", "</s>", "a", "c", "f", "\u00e9"]);
+  assertEquals(char.vocab.count("\u00e9"), 2);
+  assertEquals(char.vocab.has("\u0301"), false);
+  // A stream of tokens is normalised as well, so it agrees with text.
+  const stream = TextPreprocessor.fitTokens([nfc, nfd, "</s>"]);
+  assertEquals(stream.vocab.tokens, ["<unk>", "</s>", nfc]);
+  assertEquals(stream.vocab.count(nfc), 2);
+  assertEquals(stream.encodeTokens([nfd]), stream.encodeTokens([nfc]));
+  assertEquals(stream.encodeTokens([nfd]), new Int32Array([2]));
+});
+
+Deno.test("NFC changes nothing for ASCII: the Brown vocabulary is what Vocabulary.build gives", () => {
+  const { train } = brownSplit();
+  const pre = TextPreprocessor.fitTokens(train, { minCount: 4 });
+  const direct = Vocabulary.build(train, { minCount: 4 });
+  assertEquals(pre.vocabSize, 13_845);
+  assertEquals(pre.vocab.tokens, direct.tokens);
+  assertEquals(pre.vocab.toJSON().counts, direct.toJSON().counts);
+  assertEquals(pre.encodeTokens(train), direct.encode(train));
 });

@@ -72,8 +72,10 @@ Deno.test("wordTokenize keeps inner apostrophes and hyphens, splits outer ones",
 
 Deno.test("wordTokenize is Unicode-aware", () => {
   assertEquals(wordTokenize("Café naïve Straße"), ["Café", "naïve", "Straße"]);
-  // "e" + U+0301 (combining acute) stays one word.
-  assertEquals(wordTokenize("cafe\u0301 ok"), ["cafe\u0301", "ok"]);
+  // "e" + U+0301 (combining acute) stays one word, written in NFC: "caf" + U+00E9.
+  assertEquals(wordTokenize("cafe\u0301 ok"), ["caf\u00e9", "ok"]);
+  // A combining mark with no precomposed letter stays a mark inside the word.
+  assertEquals(wordTokenize("q\u0307x"), ["q\u0307x"]);
   assertEquals(wordTokenize("Привет, мир!"), ["Привет", ",", "мир", "!"]);
   assertEquals(wordTokenize("東京 ٣٤"), ["東京", "٣٤"]);
   // The em dash and curly quotes are marks.
@@ -94,10 +96,34 @@ Deno.test("charTokenize gives one token per code point", () => {
   // "😀" is one code point but two UTF-16 units: one token, not two halves.
   assertEquals("😀".length, 2);
   assertEquals(charTokenize("😀!"), ["😀", "!"]);
-  // A decomposed "é" is two code points, so two tokens.
-  assertEquals(charTokenize("e\u0301"), ["e", "\u0301"]);
+  // A decomposed "é" is normalised to NFC first: one code point, one token.
+  assertEquals(charTokenize("e\u0301"), ["\u00e9"]);
+  // Where Unicode has no precomposed letter, the mark stays a code point, and a token, of its own.
+  assertEquals(charTokenize("q\u0307"), ["q", "\u0307"]);
   assertEquals(charTokenize(""), []);
   assertEquals(charTokenize("AbC", { lowercase: true }), ["a", "b", "c"]);
+});
+
+Deno.test("both tokenizers normalise to NFC: equivalent spellings give the same tokens", () => {
+  const nfc: string = "caf\u00e9"; // é as one code point
+  const nfd: string = "cafe\u0301"; // e + combining acute accent
+  assertEquals([nfc.length, nfd.length], [4, 5]); // two different strings
+  assertEquals(nfc.normalize("NFC"), nfd.normalize("NFC"));
+  assertEquals(wordTokenize(`${nfd} ${nfc}`), [nfc, nfc]);
+  assertEquals(charTokenize(nfd), charTokenize(nfc));
+  assertEquals(charTokenize(nfd).length, 4);
+  // Marks in either order are put in canonical order: ậ = a + dot below + circumflex.
+  assertEquals(wordTokenize("a\u0323\u0302 a\u0302\u0323 \u1ead"), ["\u1ead", "\u1ead", "\u1ead"]);
+  // Lower-casing then normalising: "CAFÉ" in NFD lower-cases to NFC "café".
+  assertEquals(wordTokenize("CAFE\u0301", { lowercase: true }), [nfc]);
+  assertEquals(charTokenize("E\u0301", { lowercase: true }), ["\u00e9"]);
+  // ASCII comes out exactly as it went in.
+  const ascii = 'The Fulton County Grand Jury said Friday, "an investigation" (1961).';
+  assertEquals(wordTokenize(ascii), [
+    ...["The", "Fulton", "County", "Grand", "Jury", "said", "Friday", ",", '"', "an"],
+    ...["investigation", '"', "(", "1961", ")", "."],
+  ]);
+  assertEquals(charTokenize(ascii).join(""), ascii);
 });
 
 Deno.test("tokenizers refuse what is not a string", () => {
