@@ -1,36 +1,25 @@
 /**
- * Every notebook in notebooks/ executed top to bottom on the real Deno kernel through Jupyter
- * (tools/run_notebook.py, nbclient). A cell with an error output fails the test, and so does a
- * cell tagged "plot" that did not produce a plotly bundle. The executed copies are written to
- * out/notebooks/ (git-ignored) for inspection.
- *
- * Without Jupyter these tests are reported as ignored, with the reason in their name; .ci/run
- * installs Jupyter, so CI always runs them.
+ * Every notebook in notebooks/ executed top to bottom on the real Deno kernel, by the runner of
+ * tools/notebook_runner/ (Deno and ZeroMQ only; no Python or Jupyter needed). A cell with an error
+ * output fails the test, naming the cell and its traceback, and so does a cell tagged "plot" that
+ * did not produce a plotly bundle, or a run that stopped early (a cell timed out, the kernel
+ * exited). The executed copies are written to out/notebooks/ (git-ignored) for inspection.
  */
 import { assert, assertEquals } from "@std/assert";
+import { formatCellError, runNotebook, writeNotebook } from "../tools/notebook_runner/mod.ts";
 
-interface Output {
-  output_type: string;
-  ename?: string;
-  evalue?: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-}
 interface Cell {
   cell_type: string;
-  source: string | string[];
   metadata: { tags?: string[] };
-  outputs?: Output[];
+  outputs?: unknown[];
   execution_count?: number | null;
 }
 interface Notebook {
   cells: Cell[];
-  metadata: { kernelspec?: { name?: string }; executed_seconds?: number };
+  metadata: { kernelspec?: { name?: string } };
 }
 
 const root = new URL("../", import.meta.url).pathname;
-const PYTHON = "/usr/bin/python3";
 
 function notebooks(): string[] {
   const names: string[] = [];
@@ -40,25 +29,6 @@ function notebooks(): string[] {
   return names.sort();
 }
 
-function jupyterReason(): string | null {
-  try {
-    const probe = new Deno.Command(PYTHON, {
-      args: [
-        "-c",
-        "import nbclient, nbformat; from jupyter_client.kernelspec import get_kernel_spec; get_kernel_spec('deno')",
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    return probe.success ? null : "Jupyter (nbclient) or the Deno kernel is not installed";
-  } catch {
-    return "no /usr/bin/python3 with Jupyter";
-  }
-}
-
-const reason = jupyterReason();
-const source = (cell: Cell) => Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-
 Deno.test("notebooks in git carry no outputs and use the Deno kernel", () => {
   const names = notebooks();
   assert(names.length > 0, "no notebooks found");
@@ -67,48 +37,41 @@ Deno.test("notebooks in git carry no outputs and use the Deno kernel", () => {
     assertEquals(nb.metadata.kernelspec?.name, "deno", `${name}: kernelspec`);
     nb.cells.forEach((cell, i) => {
       if (cell.cell_type !== "code") return;
-      assertEquals(cell.outputs ?? [], [], `${name}: cell ${i} has outputs`);
-      assertEquals(cell.execution_count ?? null, null, `${name}: cell ${i} has an execution count`);
+      assertEquals(cell.outputs ?? [], [], `${name}: cell ${i + 1} has outputs`);
+      assertEquals(
+        cell.execution_count ?? null,
+        null,
+        `${name}: cell ${i + 1} has an execution count`,
+      );
     });
   }
 });
 
 for (const name of notebooks()) {
   Deno.test({
-    name: reason
-      ? `notebook ${name} (ignored: ${reason}; .ci/run installs it)`
-      : `notebook ${name} runs top to bottom on the Deno kernel`,
-    ignore: reason !== null,
+    name: `notebook ${name} runs top to bottom on the Deno kernel`,
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
+      const result = await runNotebook(`${root}notebooks/${name}`);
       await Deno.mkdir(`${root}out/notebooks`, { recursive: true });
-      const executed = `${root}out/notebooks/${name}`;
-      const run = await new Deno.Command(PYTHON, {
-        args: [`${root}tools/run_notebook.py`, `${root}notebooks/${name}`, executed],
-        cwd: `${root}notebooks`,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stderr = new TextDecoder().decode(run.stderr);
-      assert(run.success, `${name}: the notebook runner failed:\n${stderr.slice(-3000)}`);
-      const nb: Notebook = JSON.parse(await Deno.readTextFile(executed));
-      const problems: string[] = [];
-      nb.cells.forEach((cell, i) => {
-        if (cell.cell_type !== "code") return;
-        const outputs = cell.outputs ?? [];
-        for (const out of outputs) {
-          if (out.output_type === "error") {
-            problems.push(`cell ${i}: ${out.ename}: ${out.evalue}\n${source(cell).slice(0, 200)}`);
-          }
-        }
-        if (cell.metadata.tags?.includes("plot")) {
-          const plotted = outputs.some((out) => out.data?.["application/vnd.plotly.v1+json"]);
-          if (!plotted) problems.push(`cell ${i} is tagged "plot" but produced no plotly bundle`);
-        }
+      await writeNotebook(`${root}out/notebooks/${name}`, result.notebook);
+      assertEquals(result.failure, null, result.failure ?? "");
+      const problems = result.errors.map(formatCellError);
+      result.notebook.cells.forEach((cell, i) => {
+        if (cell.cell_type !== "code" || !cell.metadata.tags?.includes("plot")) return;
+        const plotted = (cell.outputs ?? []).some((out) =>
+          out.output_type !== "stream" && out.output_type !== "error" &&
+          out.data["application/vnd.plotly.v1+json"] !== undefined
+        );
+        if (!plotted) problems.push(`cell ${i + 1} is tagged "plot" but produced no plotly bundle`);
       });
       assertEquals(problems, [], `${name}:\n${problems.join("\n")}`);
-      console.log(`${name}: executed in ${nb.metadata.executed_seconds} s`);
+      const notes = [
+        result.badSignatures ? `, ${result.badSignatures} messages with a bad signature` : "",
+        result.lateMessages ? `, ${result.lateMessages} late outputs` : "",
+      ].join("");
+      console.log(`${name}: executed in ${result.seconds} s${notes}`);
     },
   });
 }
