@@ -21,7 +21,6 @@ import { batchRanges, type Dataset, slice } from "./dataset.ts";
 import type { FastOptions } from "./kernels/fast.ts";
 import { fastEngine, fastEngineSupports } from "./kernels/engine.ts";
 import type { MiniNeuralLM, ModelParams } from "./model.ts";
-import { softmaxCrossEntropy } from "./nn/cross_entropy.ts";
 import { momentumStep } from "./nn/momentum.ts";
 import { logSoftmax } from "./nn/softmax.ts";
 import type { Rng } from "./random.ts";
@@ -71,13 +70,16 @@ export const EVAL_BATCH = 256;
  * whole algorithm of Bengio et al. (2003, section 4), in four lines:
  *
  * ```text
- * scores, cache = forward(W, contexts)                  embedding → hidden → output scores
+ * scores, cache = forward(W, contexts, targets)         embedding → hidden → output scores
  * L             = mean_b logsumexp(s_b) − s_b[t_b]      the loss from the scores
  * g             = backward(W, cache, targets)           the chain rule, layer by layer
  * W, m          = momentumStep(W, g, m)                 m = β·m + (1−β)·g;  W = W − lr·m
  * ```
  *
- * Nothing is mutated: each step makes new parameter and velocity records.
+ * The loss comes from `model.lossFromScores`: `softmaxCrossEntropy(scores, targets)` for the
+ * full softmax; for a class-factored output, whose forward pass scores only the targets' classes
+ * (hence the targets passed to `forward`), the class and within-class terms. Nothing is
+ * mutated: each step makes new parameter and velocity records.
  *
  * @param model the model
  * @param params starting parameters
@@ -108,8 +110,8 @@ export function referenceEngine(
   return {
     name: "reference",
     step(contexts, targets, { lr, beta, weightDecay, rng }) {
-      const { scores, cache } = model.forward(W, contexts, { train: true, rng });
-      const loss = softmaxCrossEntropy(scores, targets);
+      const { output, cache } = model.forward(W, contexts, { train: true, rng, targets });
+      const loss = model.lossFromScores(output, targets);
       const grads = model.backward(W, cache, targets);
       ({ params: W, velocity: m } = momentumStep(W, grads, m, { lr, beta, weightDecay }));
       return loss;
@@ -118,8 +120,8 @@ export function referenceEngine(
       let total = 0;
       for (const [start, end] of batchRanges(data.targets.length, EVAL_BATCH)) {
         const b = slice(data, start, end);
-        total += softmaxCrossEntropy(model.forward(W, b.contexts).scores, b.targets) *
-          (end - start);
+        const { output } = model.forward(W, b.contexts, { targets: b.targets });
+        total += model.lossFromScores(output, b.targets) * (end - start);
       }
       return total / data.targets.length;
     },

@@ -12,6 +12,10 @@
  *        = (1/B) Σ_b logsumexp(scores[b]) − scores[b, target_b]   (computed from the scores)
  * ```
  *
+ * With `output: { kind: "classes", … }` the output is the class-factored softmax
+ * (`nn/class_softmax.ts`): `p(w | h) = p(c(w) | h)·p(w | c(w), h)`, trained on the targets'
+ * classes only. `output_layer.ts` composes either output layer.
+ *
  * Parameters are data: a plain record of named matrices (`E`, `W1`, `b1`, …), made by
  * {@linkcode MiniNeuralLM.init} from a seed, passed to `forward`/`backward`, returned new by the
  * optimiser. The model object holds only its configuration.
@@ -23,9 +27,19 @@ import { embeddingBackward, embeddingForward } from "./nn/embedding.ts";
 import { linearBackward, linearForward } from "./nn/linear.ts";
 import { relu, reluBackward, tanh, tanhBackward } from "./nn/activation.ts";
 import { dropoutBackward, dropoutForward, dropoutMask } from "./nn/dropout.ts";
-import { softmax } from "./nn/softmax.ts";
-import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from "./nn/cross_entropy.ts";
+import type { ClassLayout } from "./nn/class_softmax.ts";
 import { glorotNormal, heNormal, zerosInit } from "./nn/init.ts";
+import {
+  checkOutputConfig,
+  forwardResult,
+  outputBackward,
+  type OutputConfig,
+  outputForward,
+  outputLayout,
+  outputLoss,
+  type OutputScores,
+  outputShapes,
+} from "./output_layer.ts";
 import { argError, describeValue } from "./errors.ts";
 import { Rng } from "./random.ts";
 import { DEFAULT_MODEL_CONFIG } from "./recipes.ts";
@@ -36,7 +50,15 @@ import {
   type DType,
   type IndexMatrix,
   Matrix,
+  toTargets,
 } from "./tensor.ts";
+
+export {
+  classOutput,
+  type ClassOutputConfig,
+  type OutputConfig,
+  type OutputScores,
+} from "./output_layer.ts";
 
 /** The hyper-parameters that fix the model's shape. */
 export interface ModelConfig {
@@ -56,6 +78,12 @@ export interface ModelConfig {
   directConnections: boolean;
   /** Element type of the parameters. */
   dtype: DType;
+  /**
+   * The output layer: the full softmax over `|V|` (`{ kind: "softmax" }`, the default), or a
+   * class-factored softmax over word classes (make one with `classOutput(counts, C)`; no direct
+   * connections). Saved with the config, so a checkpoint keeps its classes.
+   */
+  output: OutputConfig;
 }
 
 /**
@@ -70,7 +98,10 @@ function formatGiB(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 3 : 1)} GiB`;
 }
 
-/** The model's parameters by name: `E`, `W1`, `b1`, [`W2`, `b2`], `Wout`, `bout`, [`Wdirect`]. */
+/**
+ * The model's parameters by name: `E`, `W1`, `b1`, [`W2`, `b2`], `Wout`, `bout`, [`Wdirect`];
+ * with a class-factored output also `Wclass`, `bclass` (after `bout`).
+ */
 export type ModelParams = Readonly<Record<string, Matrix>>;
 
 /** What `forward` keeps for `backward`: the inputs and outputs of every layer. */
@@ -87,16 +118,23 @@ export interface ForwardCache {
   masks: (Matrix | null)[];
   /** Inputs of each hidden layer, then the input of the output layer (after dropout). */
   inputs: Matrix[];
-  /** Next-word probabilities, `[B, |V|]`. */
+  /** Next-word probabilities, `[B, |V|]` (a class-factored output makes them when first read). */
   probs: Matrix;
+  /** The output scores that the loss and `backward` read (see `lossFromScores`). */
+  output: OutputScores;
 }
 
 /** The result of {@linkcode MiniNeuralLM.forward}. */
 export interface ForwardResult {
-  /** Unnormalised scores (logits), `[B, |V|]`. */
+  /**
+   * Unnormalised scores (logits), `[B, |V|]`. For a class-factored output, the exact
+   * log-probabilities `log p(w | h)` (so `softmax(scores) = probs` still), made when first read.
+   */
   scores: Matrix;
-  /** `softmax(scores)`, `[B, |V|]`. */
+  /** `softmax(scores)`, `[B, |V|]` (a class-factored output makes it when first read). */
   probs: Matrix;
+  /** The output scores for {@linkcode MiniNeuralLM.lossFromScores} (also in `cache.output`). */
+  output: OutputScores;
   /** Everything `backward` needs. */
   cache: ForwardCache;
 }
@@ -107,6 +145,11 @@ export interface ForwardOptions {
   train?: boolean;
   /** Generator for dropout masks. */
   rng?: Rng;
+  /**
+   * The batch's next words. A class-factored output computes its within-class scores for their
+   * classes (what the loss and `backward` need); the full softmax ignores them.
+   */
+  targets?: ArrayLike<number>;
 }
 
 function positiveInt(fn: string, name: string, v: unknown): void {
@@ -153,7 +196,8 @@ export function modelConfig(partial: Partial<ModelConfig> & { vocabSize: number 
   if (c.dtype !== "float64" && c.dtype !== "float32") {
     throw argError(fn, "config.dtype", `"float64" or "float32"`, describeValue(c.dtype));
   }
-  return { ...c, hidden: [...c.hidden] };
+  const output = checkOutputConfig(fn, c.output, c.vocabSize, c.directConnections);
+  return { ...c, hidden: [...c.hidden], output };
 }
 
 /**
@@ -174,6 +218,8 @@ export function modelConfig(partial: Partial<ModelConfig> & { vocabSize: number 
 export class MiniNeuralLM {
   /** The validated configuration. */
   readonly config: Readonly<ModelConfig>;
+  /** The classes of a class-factored output (derived from `config.output`), else `null`. */
+  readonly #layout: ClassLayout | null;
 
   /**
    * A model of the given shape, the configuration checked.
@@ -182,6 +228,7 @@ export class MiniNeuralLM {
    */
   constructor(config: Partial<ModelConfig> & { vocabSize: number }) {
     this.config = Object.freeze(modelConfig(config));
+    this.#layout = outputLayout(this.config.output);
   }
 
   /** Names and shapes `[rows, cols]` of every parameter, in a fixed order. */
@@ -195,8 +242,7 @@ export class MiniNeuralLM {
       shapes[`b${l + 1}`] = [1, h];
       width = h;
     });
-    shapes.Wout = [V, width];
-    shapes.bout = [1, V];
+    Object.assign(shapes, outputShapes(this.config.output, V, width));
     if (directConnections) shapes.Wdirect = [V, inputWidth];
     return shapes;
   }
@@ -211,7 +257,7 @@ export class MiniNeuralLM {
    *
    * - hidden weights: He/Kaiming normal `σ = sqrt(2 / fan_in)` for ReLU, Glorot/Xavier normal
    *   `σ = sqrt(2 / (fan_in + fan_out))` for tanh;
-   * - embeddings `E` and output weights `Wout`: Glorot/Xavier normal;
+   * - embeddings `E` and output weights `Wout` (and `Wclass`): Glorot/Xavier normal;
    * - biases and the direct connections `Wdirect`: zeros (the direct path starts silent and
    *   learns only what the hidden path misses).
    *
@@ -247,7 +293,7 @@ export class MiniNeuralLM {
     const params: Record<string, Matrix> = {};
     for (const [name, [rows, cols]] of Object.entries(this.shapes())) {
       if (name.startsWith("b") || name === "Wdirect") params[name] = zerosInit(rows, cols, dtype);
-      else if (name === "E" || name === "Wout" || activation === "tanh") {
+      else if (name === "E" || name === "Wout" || name === "Wclass" || activation === "tanh") {
         params[name] = glorotNormal(rows, cols, rng, dtype);
       } else params[name] = heNormal(rows, cols, rng, dtype);
     }
@@ -308,8 +354,21 @@ export class MiniNeuralLM {
       );
     }
 
+    const targets = options.targets === undefined
+      ? undefined
+      : toTargets(fn, "options.targets", options.targets, contexts.rows, vocabSize);
+
     const x = embeddingForward(params.E, contexts);
-    const cache: ForwardCache = { contexts, x, pre: [], act: [], masks: [], inputs: [], probs: x };
+    const cache: ForwardCache = {
+      contexts,
+      x,
+      pre: [],
+      act: [],
+      masks: [],
+      inputs: [],
+      probs: x,
+      output: { kind: "softmax", scores: x },
+    };
     let a = x;
     for (let l = 1; l <= this.config.hidden.length; l++) {
       cache.inputs.push(a);
@@ -322,13 +381,7 @@ export class MiniNeuralLM {
       a = mask ? dropoutForward(h, mask) : h;
     }
     cache.inputs.push(a);
-    let scores = linearForward(a, params.Wout, params.bout);
-    if (this.config.directConnections) {
-      scores = add(scores, linearForward(x, params.Wdirect, zerosInit(1, vocabSize, x.dtype)));
-    }
-    const probs = softmax(scores);
-    cache.probs = probs;
-    return { scores, probs, cache };
+    return forwardResult(outputForward(this.config, this.#layout, params, a, x, targets), cache);
   }
 
   /**
@@ -343,6 +396,9 @@ export class MiniNeuralLM {
    * dx = da_0 (+ Wdirectᵀ·dscores);  dE = scatter-add of dx rows into the context words
    * ```
    *
+   * A class-factored output replaces the first two lines by `classSoftmaxBackward`: gradients
+   * for `Wclass`, `bclass` and the rows of `Wout`, `bout` in the targets' classes, and `da_L`.
+   *
    * `dscores` is the gradient of the loss with respect to the scores (the softmax's input),
    * `a_l` the input of layer `l + 1` (`a_0 = x`), `z_l = W_l·a_{l−1} + b_l` the pre-activation of
    * hidden layer `l` and `dpre` its gradient.
@@ -353,12 +409,19 @@ export class MiniNeuralLM {
     targets: ArrayLike<number>,
   ): Record<string, Matrix> {
     const L = this.config.hidden.length;
-    const grads: Record<string, Matrix> = {};
-    const dscores = softmaxCrossEntropyBackward(cache.probs, targets);
-    const out = linearBackward(dscores, cache.inputs[L], params.Wout);
-    grads.Wout = out.dW;
-    grads.bout = out.db;
-    let da = out.dx;
+    const { output, inputs, x } = cache;
+    const out = outputBackward(
+      this.config,
+      this.#layout,
+      output,
+      params,
+      () => cache.probs,
+      inputs[L],
+      x,
+      targets,
+    );
+    const grads: Record<string, Matrix> = { ...out.grads };
+    let da = out.da;
     for (let l = L; l >= 1; l--) {
       const mask = cache.masks[l - 1];
       const dh = mask ? dropoutBackward(da, mask) : da;
@@ -370,11 +433,7 @@ export class MiniNeuralLM {
       grads[`b${l}`] = layer.db;
       da = layer.dx;
     }
-    if (this.config.directConnections) {
-      const direct = linearBackward(dscores, cache.x, params.Wdirect);
-      grads.Wdirect = direct.dW;
-      da = add(da, direct.dx);
-    }
+    if (out.dxDirect) da = add(da, out.dxDirect); // the direct connections' share of dx
     grads.E = embeddingBackward(da, cache.contexts, this.config.vocabSize);
     // Same key order as the parameters, so records line up when printed side by side.
     const ordered: Record<string, Matrix> = {};
@@ -404,6 +463,30 @@ export class MiniNeuralLM {
     targets: ArrayLike<number>,
     options: ForwardOptions = {},
   ): number {
-    return softmaxCrossEntropy(this.forward(params, contexts, options).scores, targets);
+    const { output } = this.forward(params, contexts, { ...options, targets });
+    return this.lossFromScores(output, targets);
+  }
+
+  /**
+   * The mean cross-entropy of a batch from the output scores of {@linkcode MiniNeuralLM.forward},
+   * with log-sum-exp: `softmaxCrossEntropy(scores, targets)` for the full softmax,
+   * `classSoftmaxLoss` for a class-factored output (whose forward needs `options.targets`).
+   * Either way the exact `−(1/B) Σ_b log p(t_b | context_b)` of a normalised distribution.
+   *
+   * @example
+   * ```ts
+   * import { assertAlmostEquals } from "@std/assert";
+   * import { classOutput, MiniNeuralLM } from "./model.ts";
+   * import { indexMatrix } from "./tensor.ts";
+   * const output = classOutput([9, 5, 3, 2, 1, 1], 2);
+   * const model = new MiniNeuralLM({ vocabSize: 6, contextSize: 1, embedDim: 3, hidden: [4], output });
+   * const params = model.init(0), contexts = indexMatrix([[1], [2]]), targets = [3, 0];
+   * const { output: scores, probs } = model.forward(params, contexts, { targets });
+   * const exact = -(Math.log(probs.get(0, 3)) + Math.log(probs.get(1, 0))) / 2;
+   * assertAlmostEquals(model.lossFromScores(scores, targets), exact, 1e-12);
+   * ```
+   */
+  lossFromScores(output: OutputScores, targets: ArrayLike<number>): number {
+    return outputLoss("MiniNeuralLM.lossFromScores", output, targets);
   }
 }

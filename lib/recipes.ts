@@ -26,6 +26,7 @@ export const DEFAULT_MODEL_CONFIG: Readonly<Omit<ModelConfig, "vocabSize">> = Ob
   dropout: 0,
   directConnections: false,
   dtype: "float64",
+  output: Object.freeze({ kind: "softmax" }),
 });
 
 /** The training options that have a default (every one but the callbacks and `progress`). */

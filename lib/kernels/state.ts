@@ -37,8 +37,8 @@ export interface FastOptions {
 
 /**
  * Why `config` is not covered by the fast path, or `null` when it is: float32 models with one or
- * two hidden layers are covered (every activation, dropout rate, direct connections), on a
- * runtime that can run the kernels ({@linkcode kernelsAvailable}).
+ * two hidden layers and the full softmax output are covered (every activation, dropout rate,
+ * direct connections), on a runtime that can run the kernels ({@linkcode kernelsAvailable}).
  *
  * @example
  * ```ts
@@ -55,6 +55,9 @@ export function fastSupports(config: Readonly<ModelConfig>): string | null {
     return `the fast path computes in float32; this model is ${config.dtype}`;
   }
   if (config.hidden.length < 1 || config.hidden.length > 2) return "1 or 2 hidden layers only";
+  if (config.output.kind !== "softmax") {
+    return "the kernels compute the full softmax; a class-factored output runs on the reference path";
+  }
   if (!kernelsAvailable()) {
     return "this runtime lacks WebAssembly SIMD, relaxed SIMD or shared memory";
   }
