@@ -3,8 +3,8 @@
  * an HTML page of each to out/html/ (git-ignored), plots included (plotly.js is embedded in each
  * page, so the pages work offline).
  *
- * Needs Jupyter (Debian's jupyter-nbconvert and python3-nbclient) and the Deno kernel
- * (`deno jupyter --install`); see the README.
+ * The notebooks run on the runner of tools/notebook_runner/ (Deno alone); the HTML export needs
+ * Jupyter's nbconvert (Debian's jupyter-nbconvert); see the README.
  */
 
 const root = new URL("../", import.meta.url).pathname;
@@ -34,8 +34,8 @@ for (const name of names) {
   try {
     const executed = `${root}out/notebooks/${name}`;
     await run(
-      "/usr/bin/python3",
-      [`${root}tools/run_notebook.py`, name, executed],
+      Deno.execPath(),
+      ["run", "-A", `${root}tools/notebook_runner/main.ts`, name, "--out", executed],
       `${root}notebooks`,
     );
     await run(
