@@ -4,6 +4,10 @@
  * filtered, sorted and summarised with polars' own methods (`df.sort("count", true)`,
  * `df.describe()`, `df.filter(pl.col("count").gt(10))`).
  *
+ * The frames hold full-precision numbers; {@linkcode roundForDisplay} makes a copy rounded for
+ * reading (`2.389` instead of `2.3890644319876384`), so a notebook shows the rounded copy and
+ * keeps the full one for computing.
+ *
  * This module loads polars' native add-on, so it stays out of `lib/mod.ts`: import it (or
  * `lib/notebook/mod.ts`) only where tables are wanted.
  *
@@ -249,4 +253,118 @@ export function windowsFrame(
     });
     return numeric ? pl.Series(name, values, pl.Int32) : pl.Series(name, values, pl.String);
   }));
+}
+
+/**
+ * `x` rounded to `digits` significant digits, but never past the decimal point: a number of
+ * `digits` or more integer digits is rounded to an integer, not to a coarser power of ten.
+ *
+ * ```text
+ * roundSignificant(2.3890644319876384, 4) = 2.389
+ * roundSignificant(0.000545787376, 4)     = 0.0005458
+ * roundSignificant(38745.72111339465, 4)  = 38746
+ * ```
+ *
+ * `0`, `NaN` and `±Infinity` come back as they are.
+ *
+ * @param x any number
+ * @param digits significant digits, an integer in `[1, 100]`
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { roundSignificant } from "./table.ts";
+ * assertEquals(roundSignificant(2.3890644319876384, 4), 2.389);
+ * assertEquals(roundSignificant(-6.716848951471408e-9, 3), -6.72e-9);
+ * assertEquals(roundSignificant(38745.72111339465, 4), 38746);
+ * ```
+ */
+export function roundSignificant(x: number, digits: number): number {
+  checkDigits("roundSignificant", "digits", digits);
+  if (typeof x !== "number") {
+    throw argError("roundSignificant", "x", "a number", describeValue(x), TypeError);
+  }
+  if (x === 0 || !Number.isFinite(x)) return x;
+  if (Math.abs(x) >= 10 ** (digits - 1)) return Math.round(x);
+  return Number(x.toPrecision(digits));
+}
+
+function checkDigits(fn: string, arg: string, digits: unknown): void {
+  if (!Number.isInteger(digits) || (digits as number) < 1 || (digits as number) > 100) {
+    throw argError(
+      fn,
+      arg,
+      "an integer number of significant digits in [1, 100]",
+      describeValue(digits),
+    );
+  }
+}
+
+/** Options of {@linkcode roundForDisplay}. */
+export interface RoundOptions {
+  /** Significant digits of every float column (default 4). */
+  digits?: number;
+  /** Significant digits of particular columns, by name, in place of `digits`. */
+  columns?: Readonly<Record<string, number>>;
+}
+
+/**
+ * A copy of a DataFrame for reading: every float column (`Float64`, `Float32`) rounded with
+ * {@linkcode roundSignificant} to `digits` significant digits (4 unless asked otherwise), every
+ * other column as it is. Nulls stay null; a rounded column is `Float64` (float32 cannot hold
+ * `2.389` and would print `2.3889999389648438`). The frame given is not changed, so a cell can keep the
+ * full-precision frame for computing and show the rounded one:
+ *
+ * ```ts ignore
+ * const epochs = historyFrame(result.history).epochs;   // full precision
+ * roundForDisplay(epochs);                              // what the cell shows
+ * ```
+ *
+ * @param df the frame to show
+ * @param options `digits` for every float column, `columns` for particular ones
+ * @returns a new frame with the same columns, dtypes and rows
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import pl from "nodejs-polars";
+ * import { roundForDisplay } from "./table.ts";
+ * const df = pl.DataFrame({ loss: [2.3890644319876384, 0.5], rate: [38745.72111339465, 1.5] });
+ * const shown = roundForDisplay(df, { columns: { rate: 2 } });
+ * assertEquals(shown.getColumn("loss").toArray(), [2.389, 0.5]);
+ * assertEquals(shown.getColumn("rate").toArray(), [38746, 1.5]);
+ * assertEquals(df.getColumn("loss").toArray()[0], 2.3890644319876384); // the original is kept
+ * ```
+ */
+export function roundForDisplay(df: DataFrame, options: RoundOptions = {}): DataFrame {
+  const fn = "roundForDisplay";
+  if (df === null || typeof df !== "object" || typeof (df as DataFrame).getColumns !== "function") {
+    throw argError(fn, "df", "a polars DataFrame", describeValue(df), TypeError);
+  }
+  const digits = options.digits ?? 4;
+  checkDigits(fn, "options.digits", digits);
+  const perColumn = options.columns ?? {};
+  for (const [name, d] of Object.entries(perColumn)) {
+    if (!df.columns.includes(name)) {
+      throw argError(
+        fn,
+        `options.columns`,
+        `names of columns of df (${df.columns.join(", ")})`,
+        JSON.stringify(name),
+      );
+    }
+    checkDigits(fn, `options.columns[${JSON.stringify(name)}]`, d);
+  }
+  return pl.DataFrame(
+    df.getColumns().map((column) => {
+      const isFloat = column.dtype.equals(pl.Float64) || column.dtype.equals(pl.Float32);
+      if (!isFloat) return column;
+      const d = perColumn[column.name] ?? digits;
+      const values = (column.toArray() as (number | null)[]).map((v) =>
+        v === null ? null : roundSignificant(v, d)
+      );
+      // Float64 even for a Float32 column: float32's 2.389 would print as 2.3889999389648438.
+      return pl.Series(column.name, values, pl.Float64);
+    }),
+  );
 }

@@ -6,7 +6,14 @@ import {
   assertThrows,
 } from "@std/assert";
 import type { DataFrame } from "../../lib/notebook/table.ts";
-import { historyFrame, vocabularyFrame, windowsFrame } from "../../lib/notebook/table.ts";
+import pl from "nodejs-polars";
+import {
+  historyFrame,
+  roundForDisplay,
+  roundSignificant,
+  vocabularyFrame,
+  windowsFrame,
+} from "../../lib/notebook/table.ts";
 import { displayBundle } from "../../lib/notebook/display.ts";
 import { MiniNeuralLM } from "../../lib/model.ts";
 import { indexMatrix } from "../../lib/tensor.ts";
@@ -196,5 +203,56 @@ Deno.test("windowsFrame refuses mismatched lengths, ragged contexts and unknown 
     () => windowsFrame([["a"], ["b"]], ["c", 1] as never),
     RangeError,
     "windowsFrame: target[1] expected a word, got 1", // an index among words, no vocabulary
+  );
+});
+
+Deno.test("roundSignificant: significant digits, integers above them, zero and non-finite kept", () => {
+  assertEquals(roundSignificant(2.3890644319876384, 4), 2.389);
+  assertEquals(roundSignificant(0.000545787376, 4), 0.0005458);
+  assertEquals(roundSignificant(-9.969674408869674, 3), -9.97);
+  assertEquals(roundSignificant(38745.72111339465, 4), 38746);
+  assertEquals(roundSignificant(999.96, 4), 1000);
+  assertEquals(roundSignificant(0, 4), 0);
+  assertEquals(roundSignificant(NaN, 4), NaN);
+  assertEquals(roundSignificant(-Infinity, 4), -Infinity);
+  assertThrows(() => roundSignificant(1.5, 0), RangeError, "roundSignificant: digits");
+  assertThrows(() => roundSignificant(1.5, 2.5), RangeError, "roundSignificant: digits");
+});
+
+Deno.test("roundForDisplay rounds float columns only, keeps nulls and leaves the frame as it was", () => {
+  const df = pl.DataFrame([
+    pl.Series("name", ["a", "b", "c"], pl.String),
+    pl.Series("count", [1, 22, 333], pl.Int32),
+    pl.Series("loss", [2.3890644319876384, null, 1 / 3] as number[], pl.Float64),
+    pl.Series("p", [0.1, 0.123456789, 2.5], pl.Float32),
+  ]);
+  const before = df.getColumn("loss").toArray();
+  const shown = roundForDisplay(df);
+  assertEquals(shown.columns, ["name", "count", "loss", "p"]);
+  assertEquals(shown.height, 3);
+  assertEquals(shown.getColumn("name").toArray(), ["a", "b", "c"]);
+  assertEquals(shown.getColumn("count").toArray(), [1, 22, 333]);
+  assertEquals(dtypes(shown).count, "Int32");
+  assertEquals(shown.getColumn("loss").toArray() as unknown[], [2.389, null, 0.3333]);
+  // float32 values come back as the float64 numbers a reader expects
+  assertEquals(dtypes(shown).p, "Float64");
+  assertEquals(shown.getColumn("p").toArray(), [0.1, 0.1235, 2.5]);
+  assertEquals(df.getColumn("loss").toArray(), before);
+});
+
+Deno.test("roundForDisplay: digits for every float column, or per column", () => {
+  const df = pl.DataFrame({ a: [1.23456789], b: [1.23456789] });
+  assertEquals(roundForDisplay(df, { digits: 2 }).row(0), [1.2, 1.2]);
+  assertEquals(roundForDisplay(df, { columns: { b: 7 } }).row(0), [1.235, 1.234568]);
+  assertThrows(() => roundForDisplay(df, { digits: 0 }), RangeError, "options.digits");
+  assertThrows(
+    () => roundForDisplay(df, { columns: { c: 3 } }),
+    RangeError,
+    "roundForDisplay: options.columns expected names of columns of df (a, b)",
+  );
+  assertThrows(
+    () => roundForDisplay([1, 2] as unknown as DataFrame),
+    TypeError,
+    "roundForDisplay: df expected a polars DataFrame",
   );
 });
