@@ -19,7 +19,9 @@
  * | `figure.ts` | `Figure`, its HTML (`figureHtml`) and MIME bundle (`figureBundle`), `plotlyText` |
  * | `charts.ts` | the builders: `lossCurves`, `lineChart`, `heatmap`, `barChart`, `scatter` |
  * | `live.ts` | `liveFigure`: a figure redrawn in place while training |
- * | `table.ts` | polars DataFrames: `historyFrame`, `vocabularyFrame`, `windowsFrame` |
+ * | `table.ts` | polars DataFrames: `historyFrame`, `vocabularyFrame`, `windowsFrame`; `roundForDisplay` |
+ * | `reproduction.ts` | `data/reproduction.json` read for notebook 06: status, curves, Table 1, reductions |
+ * | `performance.ts` | timing for notebook 10: `randomBatches`, `referencePass`/`fastPass`, `timeInterleaved`, `fitLine` |
  *
  * @example
  * ```ts
@@ -46,3 +48,5 @@ export * from "./charts.ts";
 export * from "./live.ts";
 export * from "./display.ts";
 export * from "./table.ts";
+export * from "./reproduction.ts";
+export * from "./performance.ts";
