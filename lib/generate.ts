@@ -8,6 +8,12 @@
  * renormalise, draw w ~ p, context ← (context[1:], w)
  * ```
  *
+ * A model with a class-factored output (`output: { kind: "classes", … }`) is sampled from its
+ * exact full distribution: its `forward` scores are `log p(w | h) = log p(c(w) | h) +
+ * log p(w | c(w), h)` over all `|V|` words, so temperature, top-k and top-p mean exactly what
+ * they mean for the full softmax. (Drawing a class, then a word within it, would cost
+ * `O(C + |class|)` instead of `O(|V|)`, but equals this only at `T = 1` without top-k/top-p.)
+ *
  * @module
  */
 
