@@ -4,12 +4,15 @@
  * The loop reads top to bottom like the algorithm:
  *
  * ```text
- * for epoch = 1 … E:
+ * for epoch = 1 … E:          (or from the epoch after options.resume's, with its state)
  *   shuffle the training examples (seeded)
  *   for each minibatch:  engine.step: forward → loss → backward → momentum step
  *                        (lr from the schedule; a loss that is not finite stops the run)
  *   evaluate on validation: mean cross-entropy, perplexity = exp(mean cross-entropy)
  *   keep the parameters with the best validation loss; stop after `patience` epochs without one
+ *   plateau schedule: lower the rate after its `patience` epochs without a better loss
+ *                     (with `restore`, go back to the best parameters); stop below its floor
+ *   report the epoch, with the state to resume from (TrainState, ./train/resume.ts)
  * ```
  *
  * The numbers come from an {@linkcode Engine} (`engine.ts`): the pure reference equations or the
@@ -18,14 +21,18 @@
  * @module
  */
 
-import { argError, describeValue } from "./errors.ts";
+import { argError } from "./errors.ts";
 import { batch, checkDataset, type Dataset } from "./dataset.ts";
 import { createEngine, type Engine, type EngineName } from "./engine.ts";
 import type { MiniNeuralLM, ModelParams } from "./model.ts";
 import { type ProgressSink, trainingProgress } from "./progress.ts";
 import { Rng } from "./random.ts";
-import { DEFAULT_TRAIN_OPTIONS, type TrainDefaults } from "./recipes.ts";
-import { checkSchedule, learningRate, type Schedule } from "./schedule.ts";
+import { learningRate, plateauStep, type Schedule } from "./schedule.ts";
+import { type ResolvedTrainOptions, resolveTrainOptions } from "./train/options.ts";
+import { checkTrainState, type StopReason, type TrainState } from "./train/resume.ts";
+
+export { checkTrainState, resolveTrainOptions, type StopReason, type TrainState };
+export type { ResolvedTrainOptions };
 
 /** What happened at one update. */
 export interface StepRecord {
@@ -91,8 +98,18 @@ export interface TrainOptions {
   maxStepsPerEpoch?: number;
   /** Called after every update: for live plots. */
   onStep?: (record: StepRecord) => void;
-  /** Called after every epoch with the current parameters. */
-  onEpoch?: (record: EpochRecord, params: ModelParams) => void;
+  /** Called after every epoch with the current parameters and the state to resume from. */
+  onEpoch?: (record: EpochRecord, params: ModelParams, state: TrainState) => void;
+  /**
+   * Go on with a run from the state an epoch event reported (or one loaded from a model
+   * directory): the loop starts at epoch `resume.epoch + 1` with its parameters, momentum,
+   * update count, generator, learning rate, best parameters, counters and history. `epochs` is
+   * the total, so `{ epochs: 5, resume: stateAfter3 }` runs epochs 4 and 5. The `params`
+   * argument of the call is then ignored (`resume.params` replaces it). The other options
+   * should be the run's own: the same options give bit-identical numbers to a run that never
+   * stopped.
+   */
+  resume?: TrainState;
   /**
    * Which engine runs the steps (default `"fast"`): `"fast"` uses the WebAssembly kernels on
    * every core when the model is float32 (float64 models always take the reference path);
@@ -114,8 +131,12 @@ export interface TrainResult {
   history: History;
   /** Epoch (from 1) whose parameters `params` are. */
   bestEpoch: number;
-  /** Whether early stopping ended the run. */
+  /** Whether early stopping (or a plateau schedule's floor) ended the run before `epochs`. */
   stoppedEarly: boolean;
+  /** Why the run stopped: `"epochs"` (all done), `"patience"` or `"floor"`. */
+  stopReason: StopReason;
+  /** The state after the last epoch: give it as `options.resume` to go on. */
+  state: TrainState;
 }
 
 /**
@@ -159,77 +180,6 @@ function diverged(loss: number): boolean {
   return !Number.isFinite(Math.exp(loss));
 }
 
-/** Every training option, defaults filled in. */
-export type ResolvedTrainOptions = TrainDefaults & Pick<TrainOptions, "maxStepsPerEpoch">;
-
-/**
- * The options of a run with {@linkcode DEFAULT_TRAIN_OPTIONS} filled in, every value checked;
- * an error names the option (`train: options.lr expected …`).
- *
- * @example
- * ```ts
- * import { assertEquals, assertThrows } from "@std/assert";
- * import { resolveTrainOptions } from "./train.ts";
- * assertEquals(resolveTrainOptions("train", { lr: 0.5 }).lr, 0.5);
- * assertThrows(() => resolveTrainOptions("train", { momentum: 1 }), RangeError, "options.momentum");
- * ```
- */
-export function resolveTrainOptions(fn: string, options: TrainOptions): ResolvedTrainOptions {
-  const o = { ...DEFAULT_TRAIN_OPTIONS, ...dropUndefined(options) };
-  const check = (name: string, ok: boolean, expected: string, value: unknown) => {
-    if (!ok) throw argError(fn, `options.${name}`, expected, describeValue(value));
-  };
-  const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
-  check("epochs", positiveInt(o.epochs), "a positive integer", o.epochs);
-  check("batchSize", positiveInt(o.batchSize), "a positive integer", o.batchSize);
-  check("lr", Number.isFinite(o.lr) && o.lr > 0, "a finite number > 0", o.lr);
-  check("momentum", o.momentum >= 0 && o.momentum < 1, "a number in [0, 1)", o.momentum);
-  check(
-    "weightDecay",
-    Number.isFinite(o.weightDecay) && o.weightDecay >= 0,
-    "a finite number >= 0",
-    o.weightDecay,
-  );
-  check(
-    "patience",
-    positiveInt(o.patience) || o.patience === Infinity,
-    "a positive integer or Infinity",
-    o.patience,
-  );
-  if (o.maxStepsPerEpoch !== undefined) {
-    check(
-      "maxStepsPerEpoch",
-      positiveInt(o.maxStepsPerEpoch),
-      "a positive integer",
-      o.maxStepsPerEpoch,
-    );
-  }
-  check(
-    "engine",
-    o.engine === "fast" || o.engine === "reference",
-    `"fast" or "reference"`,
-    o.engine,
-  );
-  checkSchedule(fn, "options.schedule", o.schedule);
-  new Rng(o.seed); // refuses a seed it cannot take
-  return {
-    epochs: o.epochs,
-    batchSize: o.batchSize,
-    lr: o.lr,
-    momentum: o.momentum,
-    schedule: o.schedule,
-    weightDecay: o.weightDecay,
-    seed: o.seed,
-    patience: o.patience,
-    engine: o.engine,
-    maxStepsPerEpoch: o.maxStepsPerEpoch,
-  };
-}
-
-function dropUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
 /** What the training loop reports as it goes: an update done, or an epoch done. */
 export type TrainEvent =
   | {
@@ -241,7 +191,15 @@ export type TrainEvent =
     /** Epochs planned. */
     epochs: number;
   }
-  | { kind: "epoch"; record: EpochRecord; params: ModelParams; epochs: number };
+  | {
+    kind: "epoch";
+    record: EpochRecord;
+    /** The parameters after the epoch's last update. */
+    params: ModelParams;
+    epochs: number;
+    /** Everything needed to go on from here (`options.resume`), e.g. after a save and a load. */
+    state: TrainState;
+  };
 
 /**
  * The training loop itself, as a generator: it yields after every update and every epoch and
@@ -284,22 +242,36 @@ export function* trainLoop(
     }
   }
 
-  const rng = new Rng(o.seed);
+  const start = options.resume === undefined
+    ? undefined
+    : checkTrainState(fn, "options.resume", model, options.resume);
+
+  const rng = start ? Rng.fromState(start.rngState) : new Rng(o.seed);
   const n = data.train.targets.length;
   const stepsPerEpoch = Math.min(Math.ceil(n / o.batchSize), o.maxStepsPerEpoch ?? Infinity);
-  const history: History = { steps: [], epochs: [] };
-  const engine: Engine = createEngine(model, params, { engine: o.engine });
-  let best: ModelParams | null = null, bestLoss = Infinity, bestEpoch = 0, sinceBest = 0;
-  let current = params, t = 0, stoppedEarly = false;
+  const history: History = {
+    steps: [...(start?.history.steps ?? [])],
+    epochs: [...(start?.history.epochs ?? [])],
+  };
+  let current = start?.params ?? params, t = start?.step ?? 0;
+  let engine: Engine = createEngine(model, current, {
+    engine: o.engine,
+    velocity: start?.velocity,
+  });
+  let best = start?.best.params ?? null, bestLoss = start?.best.loss ?? Infinity;
+  let bestEpoch = start?.best.epoch ?? 0, sinceBest = start?.sinceBest ?? 0;
+  // lr0 is the schedule's lr_0: options.lr, lowered by a plateau schedule as the run goes.
+  let lr0 = start?.lr ?? o.lr, plateauWait = start?.plateauWait ?? 0;
+  let stopReason: StopReason | undefined, state = start;
 
   try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (let epoch = (start?.epoch ?? 0) + 1; epoch <= o.epochs && !stopReason; epoch++) {
       const started = performance.now();
       const order = rng.permutation(n);
-      let lossSum = 0, seen = 0, lr = o.lr;
+      let lossSum = 0, seen = 0, lr = lr0;
       for (let s = 0; s < stepsPerEpoch; s++) {
         const mini = batch(data.train, order, s * o.batchSize, Math.min(n, (s + 1) * o.batchSize));
-        lr = learningRate(o.lr, o.schedule, t, epoch - 1);
+        lr = learningRate(lr0, o.schedule, t, epoch - 1);
         const step = { lr, beta: o.momentum, weightDecay: o.weightDecay, rng };
         const loss = engine.step(mini.contexts, mini.targets, step);
         t++;
@@ -329,20 +301,54 @@ export function* trainLoop(
         seconds: (performance.now() - started) / 1000,
       };
       history.epochs.push(record);
-      yield { kind: "epoch", record, params: current, epochs: o.epochs };
 
       const score = data.valid ? validLoss : trainLoss;
-      if (score < bestLoss) {
+      const improved = score < bestLoss;
+      if (improved) {
         [best, bestLoss, bestEpoch, sinceBest] = [current, score, epoch, 0];
-      } else if (++sinceBest >= o.patience && data.valid) {
-        stoppedEarly = epoch < o.epochs;
-        break;
+      } else if (++sinceBest >= o.patience && data.valid && epoch < o.epochs) {
+        stopReason = "patience";
       }
+      let next = current; // where the next epoch starts
+      if (o.schedule.kind === "plateau" && !stopReason) {
+        const plateau = plateauStep(o.schedule, { lr: lr0, wait: plateauWait }, improved);
+        ({ lr: lr0, wait: plateauWait } = plateau.state);
+        if (plateau.reduced && o.schedule.restore) {
+          // Back to the best parameters, with zero momentum (see PlateauSchedule for why).
+          engine.dispose();
+          engine = createEngine(model, best!, { engine: o.engine });
+          next = best!;
+        }
+        if (plateau.stop && epoch < o.epochs) stopReason = "floor";
+      }
+      state = {
+        epoch,
+        step: t,
+        params: next,
+        velocity: engine.velocity(),
+        rngState: rng.state(),
+        lr: lr0,
+        plateauWait,
+        best: { params: best!, loss: bestLoss, epoch: bestEpoch },
+        sinceBest,
+        history: { steps: [...history.steps], epochs: [...history.epochs] },
+        stopReason: stopReason ?? (epoch === o.epochs ? "epochs" : undefined),
+      };
+      yield { kind: "epoch", record, params: current, epochs: o.epochs, state };
     }
   } finally {
     engine.dispose();
   }
-  return { params: best ?? current, lastParams: current, history, bestEpoch, stoppedEarly };
+  const reason = stopReason ?? "epochs";
+  return {
+    params: best ?? current,
+    lastParams: current,
+    history,
+    bestEpoch,
+    stoppedEarly: reason !== "epochs",
+    stopReason: reason,
+    state: state!,
+  };
 }
 
 /**
@@ -386,7 +392,7 @@ export function train(
     const event = next.value;
     bar?.(event);
     if (event.kind === "step") onStep?.(event.record);
-    else onEpoch?.(event.record, event.params);
+    else onEpoch?.(event.record, event.params, event.state);
   }
 }
 
@@ -395,7 +401,7 @@ export interface AsyncTrainOptions extends Omit<TrainOptions, "onStep" | "onEpoc
   /** Called after every update; a returned promise is awaited before the next one. */
   onStep?: (record: StepRecord) => void | Promise<void>;
   /** Called after every epoch; a returned promise is awaited before the next one. */
-  onEpoch?: (record: EpochRecord, params: ModelParams) => void | Promise<void>;
+  onEpoch?: (record: EpochRecord, params: ModelParams, state: TrainState) => void | Promise<void>;
 }
 
 /**
@@ -433,6 +439,6 @@ export async function trainAsync(
     const event = next.value;
     bar?.(event);
     if (event.kind === "step") await onStep?.(event.record);
-    else await onEpoch?.(event.record, event.params);
+    else await onEpoch?.(event.record, event.params, event.state);
   }
 }

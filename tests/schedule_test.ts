@@ -24,7 +24,8 @@ Deno.test("checkSchedule accepts each kind, at the edges of its ranges, and retu
 
 Deno.test("checkSchedule refuses what is not a schedule object", () => {
   const message = 'train: options.schedule expected a schedule ({ kind: "constant" }, ' +
-    '{ kind: "decay", rate } or { kind: "step", every, factor }), got';
+    '{ kind: "decay", rate }, { kind: "step", every, factor } or ' +
+    '{ kind: "plateau", factor, patience?, floor?, restore? }), got';
   for (const [value, got] of [[undefined, "undefined"], [null, "null"], ["decay", '"decay"']]) {
     assertThrows(() => check(value), TypeError, `${message} ${got}`);
   }
@@ -32,7 +33,8 @@ Deno.test("checkSchedule refuses what is not a schedule object", () => {
 });
 
 Deno.test("checkSchedule refuses an unknown or missing kind", () => {
-  const message = 'train: options.schedule.kind expected "constant", "decay" or "step", got';
+  const message =
+    'train: options.schedule.kind expected "constant", "decay", "step" or "plateau", got';
   assertThrows(() => check({ kind: "cosine" }), RangeError, `${message} "cosine"`);
   assertThrows(() => check({ kind: "Decay", rate: 0.1 }), RangeError, `${message} "Decay"`);
   assertThrows(() => check({ rate: 0.1 }), RangeError, `${message} undefined`);

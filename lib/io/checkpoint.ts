@@ -7,6 +7,7 @@
  *   config.json         the model's configuration, exactly the object given to saveCheckpoint
  *   vocab.json          the vocabulary, e.g. Vocabulary.toJSON()
  *   training.json       optional: anything else (epoch, history, optimizer settings)
+ *   optimizer.safetensors  optional: the optimiser's tensors (momentum), to resume training
  *   manifest.json       size and SHA-256 of each file above, name/dtype/shape of each tensor
  * ```
  *
@@ -20,7 +21,7 @@
  * checkpoint as it was, and temporaries that a killed process left are removed by the next save.
  *
  * **Only its own files.** `manifest.json` also marks the directory as one this library wrote.
- * `saveCheckpoint` replaces the five files above only in such a directory (or writes them where
+ * `saveCheckpoint` replaces the six files above only in such a directory (or writes them where
  * none of them exists yet); it refuses a directory whose `config.json` or `manifest.json` is
  * someone else's, and never touches any other file.
  *
@@ -43,13 +44,12 @@
  */
 
 import { argError, describeValue } from "../errors.ts";
-import { checkMatrix, type Matrix } from "../tensor.ts";
+import type { Matrix } from "../tensor.ts";
 import {
   checkDir,
   CheckpointError,
   checkTensors,
   errorMessage,
-  fileDtype,
   isPlainObject,
   joinPath,
   jsonBytes,
@@ -66,6 +66,7 @@ import {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
   parseManifest,
+  tensorRecords,
 } from "./manifest.ts";
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "./safetensors.ts";
 
@@ -82,6 +83,11 @@ export interface CheckpointContents {
   vocab: object;
   /** Optional training state as a plain JSON object; omitted, no `training.json` is kept. */
   extra?: object;
+  /**
+   * Optional optimiser tensors by name (the momentum of each parameter, …), saved as
+   * `optimizer.safetensors`; omitted, no `optimizer.safetensors` is kept.
+   */
+  optimizer?: Readonly<Record<string, Matrix>>;
 }
 
 /** What {@linkcode loadCheckpoint} returns. */
@@ -94,6 +100,8 @@ export interface LoadedCheckpoint {
   vocab: unknown;
   /** The training state, or `undefined` when the checkpoint has none. */
   extra: Record<string, unknown> | undefined;
+  /** The optimiser tensors, or `undefined` when the checkpoint has none. */
+  optimizer: Record<string, Matrix> | undefined;
 }
 
 /** Options of {@linkcode loadCheckpoint}. */
@@ -104,8 +112,8 @@ export interface LoadCheckpointOptions {
    */
   expect?: Readonly<Record<string, readonly [number, number]>>;
   /**
-   * The largest `model.safetensors` to read, in bytes (default `READ_LIMITS.weights`, 2 GiB):
-   * a larger file is refused before it is read.
+   * The largest `model.safetensors` (and `optimizer.safetensors`) to read, in bytes (default
+   * `READ_LIMITS.weights`, 2 GiB): a larger file is refused before it is read.
    */
   maxModelBytes?: number;
 }
@@ -117,15 +125,16 @@ export interface LoadCheckpointOptions {
  * at load by the manifest's checksums.
  *
  * Writes `model.safetensors` (the params), `config.json`, `vocab.json`, `training.json` (only
- * with `extra`; a stale one from an earlier save is removed) and `manifest.json`, which records
- * the size and SHA-256 of each file and the dtype and shape of each tensor. The files are
+ * with `extra`; a stale one from an earlier save is removed), `optimizer.safetensors` (only with
+ * `optimizer`, likewise) and `manifest.json`, which records the size and SHA-256 of each file and
+ * the dtype and shape of each tensor. The files are
  * replaced only if the directory's `manifest.json` was written by this library; in a directory
- * without one, a file of one of these five names that exists already is someone else's, and the
+ * without one, a file of one of these six names that exists already is someone else's, and the
  * save is refused with a {@linkcode CheckpointError} before anything is written. Other files in
  * the directory are never touched.
  *
  * @param dir the checkpoint directory
- * @param checkpoint params, config, vocab and optional extra (none of them is changed)
+ * @param checkpoint params, config, vocab, optional extra and optimizer (none is changed)
  * @returns the manifest that was written
  *
  * @example
@@ -157,17 +166,11 @@ export async function saveCheckpoint(
       TypeError,
     );
   }
-  const { params, config, vocab, extra } = checkpoint;
-  if (!isPlainObject(params)) {
-    throw argError(fn, "params", "a record of named matrices", describeValue(params), TypeError);
-  }
-  const tensorEntries: [string, CheckpointManifest["tensors"][string]][] = [];
-  for (const [name, m] of Object.entries(params)) {
-    checkMatrix(fn, `params[${JSON.stringify(name)}]`, m);
-    tensorEntries.push([name, { dtype: fileDtype(m), shape: m.shape }]);
-  }
-  // Object.fromEntries defines properties, so even a parameter named "__proto__" is kept.
-  const tensors = Object.fromEntries(tensorEntries);
+  const { params, config, vocab, extra, optimizer } = checkpoint;
+  const tensors = tensorRecords(fn, "params", params);
+  const optimizerTensors = optimizer === undefined
+    ? undefined
+    : tensorRecords(fn, "optimizer", optimizer);
   if (!isPlainObject(config)) {
     throw argError(fn, "config", "a plain object", describeValue(config), TypeError);
   }
@@ -188,11 +191,15 @@ export async function saveCheckpoint(
   if (extra !== undefined) {
     files.push({ name: CHECKPOINT_FILES.training, bytes: jsonBytes(fn, "extra", extra) });
   }
+  if (optimizer !== undefined) {
+    files.push({ name: CHECKPOINT_FILES.optimizer, bytes: encodeSafetensors(optimizer) });
+  }
   const manifest: CheckpointManifest = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
     files: {},
     tensors,
+    ...(optimizerTensors === undefined ? {} : { optimizerTensors }),
   };
   for (const file of files) {
     manifest.files[file.name] = { bytes: file.bytes.length, sha256: await sha256Hex(file.bytes) };
@@ -215,17 +222,21 @@ export async function saveCheckpoint(
   // marked as ours (and refused at load, its checksums unmatched), so the next save may
   // replace what this one left.
   await writeFilesAtomically(dir, ours ? [...files, manifestFile] : [manifestFile, ...files]);
+  // A file the new manifest does not list would be ignored by a load; remove it to avoid
+  // confusion. (It is ours: checkOwnDirectory refused a directory that held one of someone
+  // else's.)
   if (extra === undefined) {
-    // The new manifest does not list it, so a load would ignore it; remove it to avoid confusion.
-    // (It is ours: checkOwnDirectory refused a directory that held one of someone else's.)
     await Deno.remove(joinPath(dir, CHECKPOINT_FILES.training)).catch(() => {});
   }
-  await removeStaleTemporaries(dir, [CHECKPOINT_FILES.training]);
+  if (optimizer === undefined) {
+    await Deno.remove(joinPath(dir, CHECKPOINT_FILES.optimizer)).catch(() => {});
+  }
+  await removeStaleTemporaries(dir, [CHECKPOINT_FILES.training, CHECKPOINT_FILES.optimizer]);
   return manifest;
 }
 
 /**
- * Whether `dir` holds a checkpoint of ours (`true`), or none of our five file names (`false`,
+ * Whether `dir` holds a checkpoint of ours (`true`), or none of our six file names (`false`,
  * also for a missing directory); anything else is refused, before a byte is written.
  */
 async function checkOwnDirectory(fn: string, dir: string): Promise<boolean> {
@@ -272,8 +283,8 @@ async function checkOwnDirectory(fn: string, dir: string): Promise<boolean> {
  * file of at most `READ_LIMITS.manifest` bytes and valid JSON of the expected form; each file it
  * lists is a regular file within its limit (`READ_LIMITS.json`, or `options.maxModelBytes` for
  * the weights), checked before it is read, with the recorded size and SHA-256;
- * `model.safetensors` decodes and holds exactly the manifest's tensors, with their dtypes and
- * shapes; with `options.expect`, exactly those names and shapes; the JSON files parse.
+ * `model.safetensors` (and `optimizer.safetensors`, when listed) decodes and holds exactly the
+ * manifest's tensors, with their dtypes and shapes; with `options.expect`, exactly those names and shapes; the JSON files parse.
  *
  * @param dir the checkpoint directory
  * @param options `expect`: the parameter shapes the caller's model needs; `maxModelBytes`
@@ -347,9 +358,10 @@ export async function loadCheckpoint(
   const contents = new Map<string, Uint8Array>();
   for (const [name, record] of Object.entries(manifest.files)) {
     const path = joinPath(dir, name);
-    const limit = name === CHECKPOINT_FILES.model ? maxModelBytes : READ_LIMITS.json;
+    const weights = name === CHECKPOINT_FILES.model || name === CHECKPOINT_FILES.optimizer;
+    const limit = weights ? maxModelBytes : READ_LIMITS.json;
     if (record.bytes > limit) {
-      const which = name === CHECKPOINT_FILES.model ? "options.maxModelBytes" : "READ_LIMITS.json";
+      const which = weights ? "options.maxModelBytes" : "READ_LIMITS.json";
       throw new CheckpointError(
         fn,
         path,
@@ -384,16 +396,26 @@ export async function loadCheckpoint(
     contents.set(name, bytes);
   }
 
-  let params: Record<string, Matrix>;
-  try {
-    params = decodeSafetensors(contents.get(CHECKPOINT_FILES.model)!).tensors;
-  } catch (error) {
-    if (error instanceof SafetensorsError) {
-      throw new CheckpointError(fn, modelPath, error.message, { cause: error });
+  const decode = (path: string, bytes: Uint8Array): Record<string, Matrix> => {
+    try {
+      return decodeSafetensors(bytes).tensors;
+    } catch (error) {
+      if (error instanceof SafetensorsError) {
+        throw new CheckpointError(fn, path, error.message, { cause: error });
+      }
+      throw error;
     }
-    throw error;
-  }
+  };
+  const params = decode(modelPath, contents.get(CHECKPOINT_FILES.model)!);
   checkTensors(fn, modelPath, params, manifest.tensors, CHECKPOINT_FILES.manifest);
+  let optimizer: Record<string, Matrix> | undefined;
+  const optimizerBytes = contents.get(CHECKPOINT_FILES.optimizer);
+  if (optimizerBytes !== undefined) {
+    const optimizerPath = joinPath(dir, CHECKPOINT_FILES.optimizer);
+    optimizer = decode(optimizerPath, optimizerBytes);
+    const records = manifest.optimizerTensors!; // parseManifest: present with the file
+    checkTensors(fn, optimizerPath, optimizer, records, CHECKPOINT_FILES.manifest);
+  }
   if (expect !== undefined) {
     const shapes = Object.entries(expect).map(([name, shape]) => [name, { shape }]);
     checkTensors(fn, modelPath, params, Object.fromEntries(shapes), "options.expect");
@@ -431,7 +453,7 @@ export async function loadCheckpoint(
     }
     extra = parsed;
   }
-  return { params, config, vocab, extra };
+  return { params, config, vocab, extra, optimizer };
 }
 
 function checkExpect(

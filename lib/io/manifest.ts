@@ -7,17 +7,23 @@
  *   "format": "mini-neural-lm checkpoint",
  *   "version": 1,
  *   "files": { "model.safetensors": { "bytes": 1234, "sha256": "64 hex digits" }, ... },
- *   "tensors": { "E": { "dtype": "F32", "shape": [76, 30] }, ... }
+ *   "tensors": { "E": { "dtype": "F32", "shape": [76, 30] }, ... },
+ *   "optimizerTensors": { "velocity.E": { "dtype": "F32", "shape": [76, 30] }, ... }
  * }
  * ```
+ *
+ * `optimizerTensors` is there exactly when `files` lists `optimizer.safetensors` (the training
+ * state of a run that can be resumed); a checkpoint without one is as it always was.
  *
  * @module
  */
 
-import { describeValue } from "../errors.ts";
+import { argError, describeValue } from "../errors.ts";
+import { checkMatrix, type Matrix } from "../tensor.ts";
 import {
   CheckpointError,
   errorMessage,
+  fileDtype,
   isPlainObject,
   joinPath,
   parseJson,
@@ -44,6 +50,8 @@ export const CHECKPOINT_FILES = {
   vocab: "vocab.json",
   /** Optional training state (`extra`). */
   training: "training.json",
+  /** Optional optimiser tensors (momentum, last parameters), in safetensors format. */
+  optimizer: "optimizer.safetensors",
   /** Sizes, checksums and tensor shapes: written last, read first. */
   manifest: "manifest.json",
 } as const;
@@ -54,6 +62,7 @@ export const LISTED_FILES: ReadonlySet<string> = new Set([
   CHECKPOINT_FILES.config,
   CHECKPOINT_FILES.vocab,
   CHECKPOINT_FILES.training,
+  CHECKPOINT_FILES.optimizer,
 ]);
 
 /**
@@ -82,6 +91,8 @@ export interface CheckpointManifest {
   files: Record<string, { bytes: number; sha256: string }>;
   /** Each tensor of `model.safetensors`: dtype `"F32"`/`"F64"` and shape `[rows, cols]`. */
   tensors: Record<string, { dtype: string; shape: [number, number] }>;
+  /** Each tensor of `optimizer.safetensors`, when the checkpoint has one. */
+  optimizerTensors?: Record<string, { dtype: string; shape: [number, number] }>;
 }
 
 /**
@@ -133,17 +144,31 @@ export function parseManifest(fn: string, path: string, bytes: Uint8Array): Chec
       bad(`"files"[${JSON.stringify(name)}] must be { bytes: integer, sha256: 64 hex digits }`);
     }
   }
-  if (!isPlainObject(m.tensors)) bad(`"tensors" must be an object`);
-  for (const [name, t] of Object.entries(m.tensors as Record<string, unknown>)) {
-    if (
-      !isPlainObject(t) || (t.dtype !== "F32" && t.dtype !== "F64") || !Array.isArray(t.shape) ||
-      t.shape.length !== 2 || !t.shape.every((n) => Number.isSafeInteger(n) && n >= 0)
-    ) {
-      bad(
-        `"tensors"[${JSON.stringify(name)}] must be { dtype: "F32" | "F64", shape: [rows, cols] }`,
-      );
+  const checkTensorRecords = (field: string) => {
+    if (!isPlainObject(m[field])) bad(`"${field}" must be an object`);
+    for (const [name, t] of Object.entries(m[field] as Record<string, unknown>)) {
+      if (
+        !isPlainObject(t) || (t.dtype !== "F32" && t.dtype !== "F64") ||
+        !Array.isArray(t.shape) ||
+        t.shape.length !== 2 || !t.shape.every((n) => Number.isSafeInteger(n) && n >= 0)
+      ) {
+        bad(
+          `"${field}"[${JSON.stringify(name)}] must be { dtype: "F32" | "F64", ` +
+            "shape: [rows, cols] }",
+        );
+      }
     }
+  };
+  checkTensorRecords("tensors");
+  const hasOptimizer = Object.hasOwn(files, CHECKPOINT_FILES.optimizer);
+  if (hasOptimizer !== Object.hasOwn(m, "optimizerTensors")) {
+    bad(
+      hasOptimizer
+        ? `"files" lists ${CHECKPOINT_FILES.optimizer} but there is no "optimizerTensors"`
+        : `"optimizerTensors" without ${CHECKPOINT_FILES.optimizer} in "files"`,
+    );
   }
+  if (hasOptimizer) checkTensorRecords("optimizerTensors");
   return m as unknown as CheckpointManifest;
 }
 
@@ -203,4 +228,35 @@ export async function inspectCheckpointDirectory(fn: string, dir: string): Promi
     owner: "foreign",
     reason: `its format is ${format}, not ${JSON.stringify(MANIFEST_FORMAT)}`,
   };
+}
+
+/**
+ * The manifest records (dtype and shape) of a record of named matrices, each matrix checked;
+ * a bad one is an error naming `fn` and `arg[name]`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { matrix } from "../tensor.ts";
+ * import { tensorRecords } from "./manifest.ts";
+ * assertEquals(tensorRecords("save", "params", { W: matrix([[1, 2]]) }), {
+ *   W: { dtype: "F64", shape: [1, 2] },
+ * });
+ * ```
+ */
+export function tensorRecords(
+  fn: string,
+  arg: string,
+  tensors: unknown,
+): CheckpointManifest["tensors"] {
+  if (!isPlainObject(tensors)) {
+    throw argError(fn, arg, "a record of named matrices", describeValue(tensors), TypeError);
+  }
+  const entries: [string, CheckpointManifest["tensors"][string]][] = [];
+  for (const [name, m] of Object.entries(tensors)) {
+    checkMatrix(fn, `${arg}[${JSON.stringify(name)}]`, m);
+    entries.push([name, { dtype: fileDtype(m as Matrix), shape: (m as Matrix).shape }]);
+  }
+  // Object.fromEntries defines properties, so even a parameter named "__proto__" is kept.
+  return Object.fromEntries(entries);
 }
