@@ -45,7 +45,7 @@ export * from "./recipes.ts";
 
 // training: data, schedules, the engines, the loop, evaluation, progress
 export type { Dataset } from "./dataset.ts";
-export { learningRate, type Schedule } from "./schedule.ts";
+export { learningRate, type PlateauSchedule, type Schedule } from "./schedule.ts";
 export {
   createEngine,
   type Engine,
@@ -67,6 +67,7 @@ export {
   type TrainOptions,
   type TrainResult,
 } from "./train.ts";
+export type { StopReason, TrainState } from "./train/resume.ts";
 export * from "./evaluate.ts";
 export { type ProgressSink, trainingProgress } from "./progress.ts";
 
