@@ -9,7 +9,13 @@
 import { evaluate } from "../evaluate.ts";
 import { saveCheckpoint } from "../io/checkpoint.ts";
 import { checkModelDestination } from "../io/model_dir.ts";
-import { MAX_PARAMETERS, MiniNeuralLM, type ModelConfig, type ModelParams } from "../model.ts";
+import {
+  classOutput,
+  MAX_PARAMETERS,
+  MiniNeuralLM,
+  type ModelConfig,
+  type ModelParams,
+} from "../model.ts";
 import { DEFAULT_MODEL_CONFIG, DEFAULT_TRAIN_OPTIONS } from "../recipes.ts";
 import type { Schedule } from "../schedule.ts";
 import { TextPreprocessor } from "../text/preprocessor.ts";
@@ -37,6 +43,19 @@ function hiddenSyntax(text: string): string | null {
 function scheduleSyntax(text: string): string | null {
   return parseSchedule(text) ? null : "constant, decay:R (R >= 0) or step:EVERY:FACTOR " +
     "(EVERY an integer >= 1, FACTOR > 0)";
+}
+
+/** `softmax` or `classes:C`, C an integer in [1, 65,536]. */
+function outputSyntax(text: string): string | null {
+  return text === "softmax" || outputClasses(text) !== null
+    ? null
+    : `softmax or classes:C (C an integer in [1, ${WIDTH}])`;
+}
+
+/** The C of `classes:C`, or `null`. */
+function outputClasses(text: string): number | null {
+  const m = /^classes:(\d+)$/.exec(text);
+  return m && Number(m[1]) >= 1 && Number(m[1]) <= WIDTH ? Number(m[1]) : null;
 }
 
 const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -119,6 +138,13 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   "min-count": { kind: "integer", help: "rarer words become <unk>", default: 3, min: 1 },
   lowercase: { kind: "boolean", help: "fold case", default: false },
   ...MODEL_FLAGS,
+  output: {
+    kind: "string",
+    help: "softmax, or classes:C (C frequency-binned word classes, about sqrt(|V|); " +
+      "trains on the reference engine)",
+    default: "softmax",
+    expect: outputSyntax,
+  },
   lr: { kind: "number", help: "initial learning rate", default: T.lr, above: 0 },
   momentum: {
     kind: "number",
@@ -170,8 +196,13 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   },
 };
 
-/** The model configuration the flags describe, for a vocabulary of `vocabSize` words. */
-export function modelConfigOf(f: FlagValues, vocabSize: number): ModelConfig {
+/**
+ * The model configuration the flags describe, for a vocabulary of `vocabSize` words. With
+ * `--output classes:C` the classes are binned from the vocabulary's `counts`; without counts
+ * (sizing before the vocabulary exists) the output is the full softmax's shape.
+ */
+export function modelConfigOf(f: FlagValues, vocabSize: number, counts?: number[]): ModelConfig {
+  const classes = outputClasses(String(f.output ?? "softmax"));
   return new MiniNeuralLM({
     vocabSize,
     contextSize: f.context as number,
@@ -181,6 +212,7 @@ export function modelConfigOf(f: FlagValues, vocabSize: number): ModelConfig {
     dropout: f.dropout as number,
     directConnections: f.direct as boolean,
     dtype: f.dtype as ModelConfig["dtype"],
+    output: classes && counts ? classOutput(counts, classes) : { kind: "softmax" },
   }).config as ModelConfig;
 }
 
@@ -250,7 +282,15 @@ export function trainOnCorpus(
     resetAtBoundary: corpus.level === "char",
   });
   checkSize("train", f, pre.vocabSize);
-  const model = new MiniNeuralLM(modelConfigOf(f, pre.vocabSize));
+  const classes = outputClasses(String(f.output ?? "softmax"));
+  if (classes !== null && classes > pre.vocabSize) {
+    throw new UsageError(
+      `train: --output classes:${classes} expected at most one class per word, got a ` +
+        `vocabulary of ${pre.vocabSize} words`,
+    );
+  }
+  const counts = pre.vocab.tokens.map((token) => pre.vocab.count(token));
+  const model = new MiniNeuralLM(modelConfigOf(f, pre.vocabSize, counts));
   const data = {
     train: pre.windows(pre.encodeTokens(corpus.train)),
     valid: pre.windows(pre.encodeTokens(corpus.valid)),
@@ -297,6 +337,9 @@ export async function trainCommand(
   const f = parseFlags("train", args, TRAIN_FLAGS);
   if (f.help) {
     return log(helpText("train", "Trains a model on a corpus and saves it.", TRAIN_FLAGS));
+  }
+  if (f.output !== "softmax" && f.direct) {
+    throw new UsageError("train: --direct expected --output softmax (classes have no direct path)");
   }
   checkSize("train", f, 2); // the sizes that do not depend on the vocabulary
   const out = String(f.out);
