@@ -16,6 +16,12 @@
  * {@linkcode chooseMixtureWeight} finds it to within one grid step. The averaging of the paper is
  * `λ = 0.5`.
  *
+ * More than two models (several networks, Kneser–Ney models of several orders) mix the same way,
+ * `p_mix = Σ_k λ_k p_k` with `Σ_k λ_k = 1`; {@linkcode fitMixtureWeights} fits the weights on
+ * validation by expectation–maximisation (`λ_k ← mean_t λ_k p_k[t] / Σ_j λ_j p_j[t]`), and
+ * {@linkcode mixturePerplexityOf} measures the mixture. The paper's MLP10 recipe (one network and
+ * the trigram, one weight by grid) stays {@linkcode chooseMixtureWeight}.
+ *
  * The functions take the per-position probabilities of the target words from each model (for the
  * n-gram, `KneserNey.targetProbs`), so they do not care how either model computed them.
  *
@@ -189,4 +195,182 @@ export function chooseMixtureWeight(
     if (perplexities[s] < perplexities[best]) best = s;
   }
   return { weight: weights[best], perplexity: perplexities[best], weights, perplexities };
+}
+
+/** Options of {@linkcode fitMixtureWeights}. */
+export interface EmOptions {
+  /** Stop when an iteration raises the mean log-likelihood by less than this (default 1e-7 nats). */
+  tolerance?: number;
+  /** Stop after this many iterations in any case (default 500). */
+  maxIterations?: number;
+  /** The starting weights, positive, summing to 1 (default uniform, `1/K` each). */
+  initial?: readonly number[];
+}
+
+/** What {@linkcode fitMixtureWeights} found. */
+export interface EmMixture {
+  /** `λ_1 … λ_K`, non-negative, summing to 1. */
+  weights: number[];
+  /** The perplexity of the mixture at those weights on the data they were fitted on. */
+  perplexity: number;
+  /** Iterations done. */
+  iterations: number;
+  /** Whether the last iteration gained less than `tolerance` (else `maxIterations` stopped it). */
+  converged: boolean;
+  /** The mean log-likelihood `(1/T) Σ_t ln Σ_k λ_k p_k[t]` before the first and after each iteration. */
+  logLikelihoods: number[];
+}
+
+function checkComponents(fn: string, components: unknown): ArrayLike<number>[] {
+  if (!Array.isArray(components) || components.length === 0) {
+    throw argError(
+      fn,
+      "components",
+      "a non-empty array of probability arrays",
+      describeValue(components),
+      TypeError,
+    );
+  }
+  const checked = components.map((p, k) => checkProbs(fn, `components[${k}]`, p));
+  for (let k = 1; k < checked.length; k++) {
+    if (checked[k].length !== checked[0].length) {
+      const expected = `${checked[0].length} probabilities (as components[0])`;
+      throw argError(fn, `components[${k}]`, expected, `${checked[k].length}`);
+    }
+  }
+  return checked;
+}
+
+function checkWeights(fn: string, arg: string, weights: unknown, k: number): number[] {
+  const w = weights as number[];
+  const ok = Array.isArray(w) && w.length === k &&
+    w.every((x) => typeof x === "number" && x >= 0 && x <= 1) &&
+    Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-9;
+  if (!ok) {
+    throw argError(fn, arg, `${k} weights in [0, 1] that sum to 1`, describeValue(weights));
+  }
+  return w;
+}
+
+/** `(1/T) Σ_t ln Σ_k λ_k p_k[t]`, inputs already checked. */
+function meanLogLikelihood(p: ArrayLike<number>[], weights: readonly number[]): number {
+  let sum = 0;
+  for (let t = 0; t < p[0].length; t++) {
+    let mix = 0;
+    for (let k = 0; k < p.length; k++) mix += weights[k] * p[k][t];
+    sum += Math.log(mix);
+  }
+  return sum / p[0].length;
+}
+
+/**
+ * The perplexity of a mixture of `K` models on `T` target words:
+ * `exp(−(1/T) Σ_t ln Σ_k λ_k p_k[t])`. With two components and weights `[λ, 1 − λ]` it is
+ * {@linkcode mixturePerplexity}.
+ *
+ * @param components `K` arrays of `T` probabilities: each model's probability of each target
+ * @param weights `λ_1 … λ_K` in `[0, 1]`, summing to 1
+ * @returns the perplexity, ≥ 1 (`Infinity` when the mixture gives some target probability 0)
+ *
+ * @example
+ * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { mixturePerplexityOf, mixturePerplexity } from "./mixture.ts";
+ * const a = [0.5, 0.25], b = [0.25, 0.5];
+ * assertAlmostEquals(mixturePerplexityOf([a, b], [0.3, 0.7]), mixturePerplexity(a, b, 0.3), 1e-12);
+ * ```
+ */
+export function mixturePerplexityOf(
+  components: readonly ArrayLike<number>[],
+  weights: readonly number[],
+): number {
+  const fn = "mixturePerplexityOf";
+  const p = checkComponents(fn, components);
+  return Math.exp(-meanLogLikelihood(p, checkWeights(fn, "weights", weights, p.length)));
+}
+
+/**
+ * Fits the weights of a mixture `p_mix[t] = Σ_k λ_k p_k[t]` of `K` models (networks,
+ * Kneser–Ney models of any order) to held-out data by expectation–maximisation. Each iteration
+ * gives every word's credit to the models in proportion to what they predicted, and makes each
+ * weight the mean credit of its model:
+ *
+ * ```text
+ * λ_k ← (1/T) Σ_t  λ_k p_k[t] / Σ_j λ_j p_j[t]
+ * ```
+ *
+ * The new weights sum to 1, and an iteration never lowers the mean log-likelihood
+ * `L(λ) = (1/T) Σ_t ln Σ_k λ_k p_k[t]` (EM's guarantee; `L` is concave in `λ`, so its maximum
+ * over the weights is the only one EM can settle in). It stops when an iteration gains less than
+ * `tolerance` nats per word, or after `maxIterations`. With `K = 2` it finds the minimum that
+ * {@linkcode chooseMixtureWeight} brackets with its grid. Fit on validation data; report the test
+ * perplexity with {@linkcode mixturePerplexityOf}.
+ *
+ * @param components `K` arrays of `T` probabilities in `[0, 1]`: each model's probability of
+ *   each validation target word; at every position at least one is positive
+ * @param options tolerance, maxIterations, initial weights
+ * @returns the weights, their perplexity, and the log-likelihood of each iteration
+ *
+ * @example
+ * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { fitMixtureWeights } from "./mixture.ts";
+ * // Model A is right at positions 0 and 1, model B at position 2: A earns about 2/3 of the weight.
+ * const fit = fitMixtureWeights([[0.9, 0.9, 0.01], [0.01, 0.01, 0.9]]);
+ * assertAlmostEquals(fit.weights[0], 2 / 3, 0.01);
+ * assertAlmostEquals(fit.weights[0] + fit.weights[1], 1, 1e-12);
+ * ```
+ */
+export function fitMixtureWeights(
+  components: readonly ArrayLike<number>[],
+  options: EmOptions = {},
+): EmMixture {
+  const fn = "fitMixtureWeights";
+  const p = checkComponents(fn, components);
+  const K = p.length, T = p[0].length;
+  const { tolerance = 1e-7, maxIterations = 500 } = options;
+  if (typeof tolerance !== "number" || !(tolerance >= 0) || !Number.isFinite(tolerance)) {
+    throw argError(fn, "options.tolerance", "a finite number >= 0", describeValue(tolerance));
+  }
+  if (!Number.isInteger(maxIterations) || maxIterations < 1) {
+    throw argError(fn, "options.maxIterations", "a positive integer", describeValue(maxIterations));
+  }
+  let weights = options.initial === undefined
+    ? new Array<number>(K).fill(1 / K)
+    : [...checkWeights(fn, "options.initial", options.initial, K)];
+  if (weights.some((w) => w === 0)) {
+    // EM never moves a weight away from 0: such a start is a mistake.
+    throw argError(fn, "options.initial", "positive weights", describeValue(options.initial));
+  }
+  for (let t = 0; t < T; t++) {
+    if (p.every((pk) => pk[t] === 0)) {
+      throw argError(
+        fn,
+        "components",
+        "some model giving each target a positive probability",
+        `0 from every model at position ${t}`,
+      );
+    }
+  }
+  const logLikelihoods = [meanLogLikelihood(p, weights)];
+  let iterations = 0, converged = false;
+  while (iterations < maxIterations && !converged) {
+    const credit = new Array<number>(K).fill(0);
+    for (let t = 0; t < T; t++) {
+      let mix = 0;
+      for (let k = 0; k < K; k++) mix += weights[k] * p[k][t];
+      for (let k = 0; k < K; k++) credit[k] += (weights[k] * p[k][t]) / mix;
+    }
+    weights = credit.map((c) => c / T);
+    iterations++;
+    logLikelihoods.push(meanLogLikelihood(p, weights));
+    converged = logLikelihoods[iterations] - logLikelihoods[iterations - 1] < tolerance;
+  }
+  return {
+    weights,
+    perplexity: Math.exp(-logLikelihoods[iterations]),
+    iterations,
+    converged,
+    logLikelihoods,
+  };
 }
