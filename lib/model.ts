@@ -53,6 +53,7 @@ import {
   toTargets,
 } from "./tensor.ts";
 
+export type { ClassLayout, ClassScores } from "./nn/class_softmax.ts";
 export {
   classOutput,
   type ClassOutputConfig,

@@ -74,7 +74,18 @@ export type OutputScores =
   | { kind: "softmax"; scores: Matrix }
   | { kind: "classes"; scores: ClassScores | null };
 
-/** The output config checked and copied (frozen), or a RangeError/TypeError naming the field. */
+/**
+ * The output config checked and copied (frozen), or a RangeError/TypeError naming the field.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { checkOutputConfig } from "./output_layer.ts";
+ * const output = { kind: "classes", classes: 2, classOf: [0, 1, 1] } as const;
+ * assertEquals(checkOutputConfig("demo", output, 3, false), output);
+ * assertThrows(() => checkOutputConfig("demo", output, 3, true), RangeError, "config.directConnections");
+ * ```
+ */
 export function checkOutputConfig(
   fn: string,
   output: unknown,
@@ -131,12 +142,32 @@ export function checkOutputConfig(
   });
 }
 
-/** The layout of a class-factored output (`null` for the full softmax). */
+/**
+ * The layout of a class-factored output (`null` for the full softmax).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { outputLayout } from "./output_layer.ts";
+ * assertEquals(Array.from(outputLayout({ kind: "classes", classes: 2, classOf: [1, 0, 1] })!.words), [1, 0, 2]);
+ * assertEquals(outputLayout({ kind: "softmax" }), null);
+ * ```
+ */
 export function outputLayout(output: Readonly<OutputConfig>): ClassLayout | null {
   return output.kind === "classes" ? classLayout(output.classOf, output.classes) : null;
 }
 
-/** Names and shapes of the output parameters, after the hidden layers (width `h`). */
+/**
+ * Names and shapes of the output parameters, after the hidden layers (width `h`).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { outputShapes } from "./output_layer.ts";
+ * const output = { kind: "classes", classes: 2, classOf: [1, 0, 1] } as const;
+ * assertEquals(outputShapes(output, 3, 4), { Wout: [3, 4], bout: [1, 3], Wclass: [2, 4], bclass: [1, 2] });
+ * ```
+ */
 export function outputShapes(
   output: Readonly<OutputConfig>,
   vocabSize: number,
@@ -173,6 +204,21 @@ function once<T>(make: () => T): () => T {
  * direct connections). The full softmax computes its scores and probabilities at once, as it
  * always did; a class-factored output computes the class scores of the targets' classes (when
  * `targets` is given), and its full distribution only when asked for.
+ *
+ * @example
+ * ```ts
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
+ * import { classOutput, MiniNeuralLM } from "./model.ts";
+ * import { outputBackward, outputForward, outputLayout, outputLoss } from "./output_layer.ts";
+ * import { matrix } from "./tensor.ts";
+ * const model = new MiniNeuralLM({ vocabSize: 4, hidden: [2], output: classOutput([4, 3, 2, 1], 2) });
+ * const params = model.init(0), layout = outputLayout(model.config.output);
+ * const a = matrix([[0.5, -1]]), targets = new Int32Array([3]);
+ * const out = outputForward(model.config, layout, params, a, a, targets);
+ * assertAlmostEquals(outputLoss("demo", out.output, targets), -Math.log(out.probs().get(0, 3)), 1e-12);
+ * const back = outputBackward(model.config, layout, out.output, params, out.probs, a, a, targets);
+ * assertEquals(Object.keys(back.grads), ["Wout", "bout", "Wclass", "bclass"]);
+ * ```
  */
 export function outputForward(
   config: Readonly<ModelConfig>,
@@ -208,6 +254,17 @@ export function outputForward(
  * `forward`'s result from the output layer's pieces, `cache.probs` and `cache.output` filled in.
  * The full softmax's scores and probabilities are plain fields, made at once as they always
  * were; a class-factored output makes its full distribution over `|V|` only when it is read.
+ *
+ * @example
+ * ```ts
+ * import { assert, assertEquals } from "@std/assert";
+ * import { classOutput, MiniNeuralLM } from "./model.ts";
+ * import { indexMatrix } from "./tensor.ts";
+ * const model = new MiniNeuralLM({ vocabSize: 4, contextSize: 1, output: classOutput([4, 3, 2, 1], 2) });
+ * const result = model.forward(model.init(0), indexMatrix([[1]]), { targets: [2] }); // calls forwardResult
+ * assert(Object.getOwnPropertyDescriptor(result, "probs")!.get); // made when read
+ * assertEquals(result.probs.shape, [1, 4]);
+ * ```
  */
 export function forwardResult(out: OutputForward, cache: ForwardCache): ForwardResult {
   cache.output = out.output;
@@ -225,7 +282,8 @@ export function forwardResult(out: OutputForward, cache: ForwardCache): ForwardR
 
 /**
  * The mean cross-entropy of a batch from its output scores, with log-sum-exp: the full
- * softmax's `softmaxCrossEntropy`, or the class-factored `classSoftmaxLoss`.
+ * softmax's `softmaxCrossEntropy`, or the class-factored `classSoftmaxLoss`. (Example: see
+ * {@linkcode outputForward}.)
  */
 export function outputLoss(fn: string, output: OutputScores, targets: ArrayLike<number>): number {
   if (output?.kind === "softmax") return softmaxCrossEntropy(output.scores, targets);
@@ -262,7 +320,8 @@ export interface OutputBackward {
 /**
  * The output layer's backward pass for the mean cross-entropy. The full softmax: `dscores =
  * (probs − onehot) / B`, then the affine layers. Classes: `classSoftmaxBackward`, the class
- * scores recomputed here if the forward pass had other targets or none.
+ * scores recomputed here if the forward pass had other targets or none. (Example: see
+ * {@linkcode outputForward}.)
  */
 export function outputBackward(
   config: Readonly<ModelConfig>,
