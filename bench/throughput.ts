@@ -9,9 +9,10 @@
  * ```
  *
  * Prints examples/s, GFLOP/s (three matrix products per layer and pass, `2·m·n·k` each: about
- * 8.45 MFLOP per example), the fraction of the machine's assumed fp32 peak, the peak resident
- * memory, and the ratios to reference figures measured on another machine. These machines are noisy: the
- * per-minibatch median is printed beside the overall rate.
+ * 8.45 MFLOP per example), the share of this machine's 4-lane WebAssembly FMA ceiling (beside
+ * the AVX-512 figure, for scale), and the peak resident memory. These machines are noisy: the
+ * per-minibatch median is printed beside the overall rate. `compare.ts` puts the same step beside
+ * PyTorch's in one run.
  *
  * @module
  */
@@ -23,18 +24,16 @@ import { momentumStep } from "../lib/nn/momentum.ts";
 import type { Matrix } from "../lib/tensor.ts";
 import { fastTrainStep, toFastState } from "../lib/kernels/fast.ts";
 import {
-  ASSUMED_PEAK_GFLOPS,
   type BenchData,
   brownData,
   CANONICAL_TRAINING,
   canonicalConfig,
   flopsPerExample,
+  peakRssBytes,
   syntheticData,
   take,
+  thisMachine,
 } from "./canonical.ts";
-
-/** Reference figures of other implementations, measured on a 2-vCPU AMD EPYC (Zen 4) at 2.6 GHz. */
-const ISSUE_FIGURES = { "TensorFlow.js wasm": 324, "PyTorch CPU": 5900 };
 
 interface Run {
   label: string;
@@ -88,13 +87,9 @@ function timeSteps(
   };
 }
 
+const host = thisMachine();
 function machine(): string {
-  let cpu = "unknown CPU";
-  try {
-    const info = Deno.readTextFileSync("/proc/cpuinfo");
-    cpu = info.match(/model name\s*:\s*(.*)/)?.[1] ?? cpu;
-  } catch { /* not Linux, or no permission */ }
-  return `${cpu}, ${navigator.hardwareConcurrency} logical cores; Deno ${Deno.version.deno}, ` +
+  return `${host.cpu} (${host.identity}), ${host.cores} logical cores; Deno ${Deno.version.deno}, ` +
     `V8 ${Deno.version.v8}`;
 }
 
@@ -150,8 +145,8 @@ if (args.values.json) {
     data: data.description,
     machine: machine(),
     flopsPerExample: flops,
-    assumedPeakGflops: ASSUMED_PEAK_GFLOPS,
-    peakRssBytes: peakRss,
+    machineInfo: host,
+    peakRssBytes: peakRssBytes() ?? peakRss,
     runs: runs.map((r) => ({
       ...r,
       examplesPerSecond: rate(r),
@@ -169,8 +164,10 @@ if (args.values.json) {
   );
   console.log(`machine  ${machine()}`);
   console.log(
-    `FLOPs    ${f(flops / 1e6, 2)} M per example; assumed peak ${f(ASSUMED_PEAK_GFLOPS, 1)} ` +
-      `GFLOP/s (2 cores x 16 fp32 lanes x FMA x 2.6 GHz; not detected)`,
+    `FLOPs    ${f(flops / 1e6, 2)} M per example; WebAssembly ceiling ${
+      f(host.wasmPeakGflops, 1)
+    } GFLOP/s (${host.cores} cores x 2 FMA pipes x 4 lanes x 2 FLOP x ${host.clockGHz} GHz, ` +
+      `the clock from ${host.clockSource}); AVX-512 figure ${f(host.avx512PeakGflops, 1)} GFLOP/s`,
   );
   console.log("");
   for (const r of runs) {
@@ -181,20 +178,14 @@ if (args.values.json) {
       } s:` +
         ` ${f(rate(r)).padStart(6)} ex/s (median minibatch ${f(medianRate(r)).padStart(6)} ex/s),` +
         ` ${f(gflops, 1).padStart(5)} GFLOP/s = ${
-          f(100 * gflops / ASSUMED_PEAK_GFLOPS, 1)
-        }% of peak;` +
+          f(100 * gflops / host.wasmPeakGflops, 1)
+        }% of the WebAssembly ceiling;` +
         ` loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
     );
   }
   console.log("");
   for (const r of runs.slice(0, -1)) {
-    const others = Object.entries(ISSUE_FIGURES).map(([name, v]) =>
-      `${f(rate(r) / v, 2)}x ${name}`
-    );
-    console.log(
-      `${r.label}: ${f(rate(r) / rate(reference), 1)}x the reference path; ${others.join(", ")}` +
-        " (reference figures, other machine)",
-    );
+    console.log(`${r.label}: ${f(rate(r) / rate(reference), 1)}x the reference path`);
   }
-  console.log(`peak resident memory ${f(peakRss / 2 ** 20)} MiB`);
+  console.log(`peak resident memory ${f((peakRssBytes() ?? peakRss) / 2 ** 20)} MiB`);
 }
