@@ -15,13 +15,14 @@
  * hidden layers back + momentum; E's gradient rows      main thread
  * ```
  *
- * At the canonical shape (|V| = 13,845, h = 100, B = 128) one thread spends about 93% of a step
- * in the three output-layer products, which run near the 4-lane fused-multiply-add limit of a
- * core (about 40 GFLOP/s at 2.6 GHz); two threads take the step in a little over half the time.
+ * At the canonical shape (|V| = 13,845, h = 100, B = 128) one thread spends about 97% of a step
+ * in the three output-layer products (`bench/phases.ts` times each phase), which run near the
+ * 4-lane fused-multiply-add limit of a core (2 FMAs of 4 lanes per cycle: 42 GFLOP/s at
+ * 2.6 GHz, more at turbo clocks); two threads take the step in a little over half the time.
  *
  * The output layer (`|V| × h` weights, 1.4 M at the canonical shape) is where the time goes:
  * three matrix products of `2·B·h·|V|` FLOPs each per minibatch. The kernels keep the
- * activations transposed (one column per example) so that those products run as 3 × 16 tiles of
+ * activations transposed (one column per example) so that those products run as 6 × 8 tiles of
  * fused multiply-adds on 4-lane vectors.
  *
  * **Exactly the reference's update.** Every parameter gets the dense momentum step

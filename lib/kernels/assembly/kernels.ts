@@ -138,9 +138,13 @@ export const INIT_BIAS: i32 = 2;
  * stored and `aRow = 1, aCol = lda` reads it transposed), B and C are row-major with row
  * strides `ldb` and `ldc` (in elements), and `start` is set by `init`.
  *
- * Work is cut into tiles of 3 rows × 16 columns: twelve 4-lane accumulators stay in registers
- * while `k` runs, and each step loads 3 numbers of A and 4 vectors of B for 12 fused
- * multiply-adds. Leftover columns go 4 at a time, then one at a time; leftover rows one by one.
+ * Work is cut into tiles of 6 rows × 8 columns: twelve 4-lane accumulators stay in registers
+ * while `k` runs, and each step loads 2 vectors of B and, one at a time, 6 numbers of A for 12
+ * fused multiply-adds, so that the accumulators, the two vectors and the one number fit in the
+ * 16 vector registers of x86-64 (a 3 × 16 tile needs 19, spills, and took 1.8 times as long on
+ * an AMD EPYC host).
+ * Leftover columns and rows go through tiles of 3 × 16, 3 × 4, 1 × 16 and 1 × 4, and one at a
+ * time. Every element is the same chain of multiply-adds over `k` whichever tile computes it.
  */
 export function matmul(
   c: usize,
@@ -200,13 +204,16 @@ function matmulBlock(
   const ldcB = <usize> ldc << 2, ldbB = <usize> ldb << 2;
   const aRowB = <usize> aRow << 2, aColB = <usize> aCol << 2;
   let i = 0;
-  for (; i + 3 <= M; i += 3) {
+  // Six rows at a time in tiles of 8 columns; the columns left over go through the three-row
+  // tiles, twice. Every element of C is the same chain of fused multiply-adds over k whatever
+  // tile computes it, so the tile shapes change the speed and not the numbers.
+  for (; i + 6 <= M; i += 6) {
     const ai = a + <usize> i * aRowB;
     const ci = c + <usize> i * ldcB;
     const bi = init == INIT_BIAS ? bias + (<usize> i << 2) : 0;
     let j = 0;
-    for (; j + 16 <= N; j += 16) {
-      tile3x16(
+    for (; j + 8 <= N; j += 8) {
+      tile6x8(
         ci + (<usize> j << 2),
         ldcB,
         ai,
@@ -219,35 +226,29 @@ function matmulBlock(
         bi,
       );
     }
-    for (; j + 4 <= N; j += 4) {
-      tile3x4(
-        ci + (<usize> j << 2),
+    for (let half = 0; half < 2; half++) {
+      const r0 = <usize> (3 * half);
+      rows3(
+        ci + r0 * ldcB,
         ldcB,
-        ai,
+        ai + r0 * aRowB,
         aRowB,
         aColB,
-        b + (<usize> j << 2),
+        b,
         ldbB,
+        N,
         K,
         init,
-        bi,
+        bi == 0 ? 0 : bi + (r0 << 2),
+        j,
       );
     }
-    for (; j < N; j++) {
-      for (let r = 0; r < 3; r++) {
-        const br: usize = bi == 0 ? 0 : bi + (<usize> r << 2);
-        scalar1x1(
-          ci + <usize> r * ldcB + (<usize> j << 2),
-          ai + <usize> r * aRowB,
-          aColB,
-          b + (<usize> j << 2),
-          ldbB,
-          K,
-          init,
-          br,
-        );
-      }
-    }
+  }
+  for (; i + 3 <= M; i += 3) {
+    const ai = a + <usize> i * aRowB;
+    const ci = c + <usize> i * ldcB;
+    const bi = init == INIT_BIAS ? bias + (<usize> i << 2) : 0;
+    rows3(ci, ldcB, ai, aRowB, aColB, b, ldbB, N, K, init, bi, 0);
   }
   for (; i < M; i++) {
     const ai = a + <usize> i * aRowB;
@@ -266,9 +267,135 @@ function matmulBlock(
   }
 }
 
+/** Rows `0, 1, 2` of C from column `j0` on: tiles of 16 columns, then of 4, then one by one. */
+function rows3(
+  ci: usize,
+  ldcB: usize,
+  ai: usize,
+  aRowB: usize,
+  aColB: usize,
+  b: usize,
+  ldbB: usize,
+  N: i32,
+  K: i32,
+  init: i32,
+  bi: usize,
+  j0: i32,
+): void {
+  let j = j0;
+  for (; j + 16 <= N; j += 16) {
+    tile3x16(
+      ci + (<usize> j << 2),
+      ldcB,
+      ai,
+      aRowB,
+      aColB,
+      b + (<usize> j << 2),
+      ldbB,
+      K,
+      init,
+      bi,
+    );
+  }
+  for (; j + 4 <= N; j += 4) {
+    tile3x4(
+      ci + (<usize> j << 2),
+      ldcB,
+      ai,
+      aRowB,
+      aColB,
+      b + (<usize> j << 2),
+      ldbB,
+      K,
+      init,
+      bi,
+    );
+  }
+  for (; j < N; j++) {
+    for (let r = 0; r < 3; r++) {
+      const br: usize = bi == 0 ? 0 : bi + (<usize> r << 2);
+      scalar1x1(
+        ci + <usize> r * ldcB + (<usize> j << 2),
+        ai + <usize> r * aRowB,
+        aColB,
+        b + (<usize> j << 2),
+        ldbB,
+        K,
+        init,
+        br,
+      );
+    }
+  }
+}
+
 function start(c: usize, init: i32, bias: usize): v128 {
   if (init == INIT_ACCUMULATE) return v128.load(c);
   return f32x4.splat(bias == 0 ? <f32> 0 : load<f32>(bias));
+}
+
+/**
+ * Six rows × 8 columns of C: twelve 4-lane accumulators, two vectors of B and one broadcast
+ * number of A live at a time, fifteen of the sixteen vector registers of x86-64 (the shape of
+ * the 6 × 16 AVX2 kernels of BLIS, at 4 lanes). Each step: 6 + 2 loads for 12 multiply-adds.
+ */
+function tile6x8(
+  c: usize,
+  ldc: usize,
+  a: usize,
+  aRow: usize,
+  aCol: usize,
+  b: usize,
+  ldb: usize,
+  K: i32,
+  init: i32,
+  bias: usize,
+): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+  const b1: usize = bias == 0 ? 0 : bias + 4, b2: usize = bias == 0 ? 0 : bias + 8;
+  const b3: usize = bias == 0 ? 0 : bias + 12, b4: usize = bias == 0 ? 0 : bias + 16;
+  const b5: usize = bias == 0 ? 0 : bias + 20;
+  let s00 = start(c, init, bias), s01 = start(c + 16, init, bias);
+  let s10 = start(c1, init, b1), s11 = start(c1 + 16, init, b1);
+  let s20 = start(c2, init, b2), s21 = start(c2 + 16, init, b2);
+  let s30 = start(c3, init, b3), s31 = start(c3 + 16, init, b3);
+  let s40 = start(c4, init, b4), s41 = start(c4 + 16, init, b4);
+  let s50 = start(c5, init, b5), s51 = start(c5 + 16, init, b5);
+  let ap = a, bp = b;
+  for (let k = 0; k < K; k++) {
+    const y0 = v128.load(bp), y1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
+    s00 = madd(x, y0, s00);
+    s01 = madd(x, y1, s01);
+    x = v128.load32_splat(ap + aRow);
+    s10 = madd(x, y0, s10);
+    s11 = madd(x, y1, s11);
+    x = v128.load32_splat(ap + 2 * aRow);
+    s20 = madd(x, y0, s20);
+    s21 = madd(x, y1, s21);
+    x = v128.load32_splat(ap + 3 * aRow);
+    s30 = madd(x, y0, s30);
+    s31 = madd(x, y1, s31);
+    x = v128.load32_splat(ap + 4 * aRow);
+    s40 = madd(x, y0, s40);
+    s41 = madd(x, y1, s41);
+    x = v128.load32_splat(ap + 5 * aRow);
+    s50 = madd(x, y0, s50);
+    s51 = madd(x, y1, s51);
+    ap += aCol;
+    bp += ldb;
+  }
+  v128.store(c, s00);
+  v128.store(c, s01, 16);
+  v128.store(c1, s10);
+  v128.store(c1, s11, 16);
+  v128.store(c2, s20);
+  v128.store(c2, s21, 16);
+  v128.store(c3, s30);
+  v128.store(c3, s31, 16);
+  v128.store(c4, s40);
+  v128.store(c4, s41, 16);
+  v128.store(c5, s50);
+  v128.store(c5, s51, 16);
 }
 
 function tile3x16(
