@@ -69,7 +69,7 @@ export async function demoCommand(
     ));
   }
   const corpus = loadCorpus(DEMO.data.corpus);
-  const run = trainOnCorpus(corpus, recipeFlags(f), log, true);
+  const run = await trainOnCorpus(corpus, recipeFlags(f), log, true);
   const { pre, model, params } = run;
   const ids = (tokens: string[]) => pre.encodeTokens(tokens);
   const kn = KneserNey.train(ids(corpus.train), {

@@ -1,13 +1,14 @@
 /**
  * `deno task train`: every flag checked before any file is read, the output directory checked
  * before the corpus loads, the model sized before anything is allocated; then the vocabulary,
- * the windows, training with a progress bar, and an atomic save.
+ * the windows, training with a progress bar, and an atomic save after every epoch (the best
+ * parameters so far and the state to resume from), so an interrupted run loses at most an epoch.
+ * `--resume DIR` goes on with the run saved in `DIR` (see ./resume.ts).
  *
  * @module
  */
 
 import { evaluate } from "../evaluate.ts";
-import { saveCheckpoint } from "../io/checkpoint.ts";
 import { checkModelDestination } from "../io/model_dir.ts";
 import {
   classOutput,
@@ -19,9 +20,10 @@ import {
 import { DEFAULT_MODEL_CONFIG, DEFAULT_TRAIN_OPTIONS } from "../recipes.ts";
 import type { Schedule } from "../schedule.ts";
 import { TextPreprocessor } from "../text/preprocessor.ts";
-import { train } from "../train.ts";
+import { trainAsync, type TrainResult, type TrainState } from "../train.ts";
 import { type CorpusSplit, loadCorpus } from "./corpus.ts";
 import { type FlagSpec, type FlagValues, helpText, parseFlags, UsageError } from "./flags.ts";
+import { resumeCommand, saveRun, scheduleOf, summary } from "./resume.ts";
 
 /** The command line's default limit on a model's size (`--max-params`). */
 export const CLI_MAX_PARAMETERS = 50_000_000;
@@ -39,10 +41,11 @@ function hiddenSyntax(text: string): string | null {
   return ok ? null : `h1 or h1,h2 (integers in [1, ${WIDTH}])`;
 }
 
-/** `constant`, `decay:R` or `step:EVERY:FACTOR`, strict decimals. */
+/** `constant`, `decay:R`, `step:EVERY:FACTOR` or `plateau:FACTOR[:PATIENCE]`, strict decimals. */
 function scheduleSyntax(text: string): string | null {
-  return parseSchedule(text) ? null : "constant, decay:R (R >= 0) or step:EVERY:FACTOR " +
-    "(EVERY an integer >= 1, FACTOR > 0)";
+  return parseSchedule(text) ? null : "constant, decay:R (R >= 0), step:EVERY:FACTOR " +
+    "(EVERY an integer >= 1, FACTOR > 0) or plateau:FACTOR[:PATIENCE] (0 < FACTOR < 1, " +
+    "PATIENCE an integer >= 1)";
 }
 
 /** `softmax` or `classes:C`, C an integer in [1, 65,536]. */
@@ -61,7 +64,7 @@ function outputClasses(text: string): number | null {
 const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** The schedule a `--schedule` text names, or `null` when it names none. */
-function parseSchedule(text: string): Schedule | null {
+export function parseSchedule(text: string): Schedule | null {
   const [kind, ...args] = text.split(":");
   const nums = args.map((a) => (NUMBER.test(a) ? Number(a) : NaN));
   if (kind === "constant" && args.length === 0) return { kind: "constant" };
@@ -73,6 +76,14 @@ function parseSchedule(text: string): Schedule | null {
     Number.isSafeInteger(nums[0]) && Number.isFinite(nums[1]) && nums[1] > 0
   ) {
     return { kind: "step", every: nums[0], factor: nums[1] };
+  }
+  const patience = args.length === 2 && /^\d+$/.test(args[1]) && Number.isSafeInteger(nums[1]) &&
+      nums[1] >= 1
+    ? nums[1]
+    : undefined;
+  if (kind === "plateau" && nums[0] > 0 && nums[0] < 1) {
+    if (args.length === 1) return { kind: "plateau", factor: nums[0] };
+    if (patience !== undefined) return { kind: "plateau", factor: nums[0], patience };
   }
   return null;
 }
@@ -158,9 +169,21 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   "max-steps": { kind: "integer", help: "cap on updates per epoch (quick runs)", min: 1 },
   schedule: {
     kind: "string",
-    help: "constant, decay:R (lr/(1+R*t)) or step:EVERY:FACTOR",
+    help: "constant, decay:R (lr/(1+R*t)), step:EVERY:FACTOR, or plateau:FACTOR[:PATIENCE] " +
+      "(lr times FACTOR after PATIENCE epochs, default 1, without a better validation loss)",
     default: "constant",
     expect: scheduleSyntax,
+  },
+  "lr-floor": {
+    kind: "number",
+    help: "with --schedule plateau: stop once the learning rate is below this",
+    default: 0,
+    min: 0,
+  },
+  restore: {
+    kind: "boolean",
+    help: "with --schedule plateau: go on from the best parameters (momentum 0) after each cut",
+    default: false,
   },
   "weight-decay": {
     kind: "number",
@@ -193,6 +216,11 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
     default: CLI_MAX_PARAMETERS,
     min: 1,
     max: MAX_PARAMETERS,
+  },
+  resume: {
+    kind: "string",
+    help: "go on with the run saved in this model directory (its flags; --epochs may extend it)",
+    nonEmpty: true,
   },
 };
 
@@ -255,15 +283,28 @@ export interface TrainRun {
   validPerplexity: number;
   testPerplexity: number;
   seconds: number;
+  /** The training result: history, why it stopped, the final state. */
+  result: TrainResult;
+}
+
+/** How {@linkcode trainOnCorpus} goes on with a saved run, and what it does after each epoch. */
+export interface CorpusRunOptions {
+  /** The saved run's model and preprocessor, instead of new ones. */
+  saved?: { model: MiniNeuralLM; pre: TextPreprocessor };
+  /** The saved run's state: training goes on from it. */
+  resume?: TrainState;
+  /** Called after every epoch, awaited (the command line saves the run here). */
+  onEpoch?: (state: TrainState, model: MiniNeuralLM, pre: TextPreprocessor) => Promise<void>;
 }
 
 /** Fits the vocabulary, makes windows, trains with a progress bar; shared by train and demo. */
-export function trainOnCorpus(
+export async function trainOnCorpus(
   corpus: CorpusSplit,
   f: FlagValues,
   note: (line: string) => void,
   progress: boolean,
-): TrainRun {
+  options: CorpusRunOptions = {},
+): Promise<TrainRun> {
   const contextSize = f.context as number;
   const total = corpus.train.length + corpus.valid.length + corpus.test.length;
   if (corpus.valid.length === 0 || corpus.train.length <= contextSize) {
@@ -274,7 +315,7 @@ export function trainOnCorpus(
         `validation at least 1 (80% and 10% of the text); use a longer text or a smaller --context`,
     );
   }
-  const pre = TextPreprocessor.fitTokens(corpus.train, {
+  const pre = options.saved?.pre ?? TextPreprocessor.fitTokens(corpus.train, {
     level: corpus.level,
     lowercase: f.lowercase as boolean,
     minCount: f["min-count"] as number,
@@ -290,7 +331,8 @@ export function trainOnCorpus(
     );
   }
   const counts = pre.vocab.tokens.map((token) => pre.vocab.count(token));
-  const model = new MiniNeuralLM(modelConfigOf(f, pre.vocabSize, counts));
+  const model = options.saved?.model ??
+    new MiniNeuralLM(modelConfigOf(f, pre.vocabSize, counts));
   const data = {
     train: pre.windows(pre.encodeTokens(corpus.train)),
     valid: pre.windows(pre.encodeTokens(corpus.valid)),
@@ -301,17 +343,19 @@ export function trainOnCorpus(
       `${model.parameterCount().toLocaleString("en-US")} parameters`,
   );
   const started = performance.now();
-  const result = train(model, model.init(f.seed as number), data, {
+  const result = await trainAsync(model, model.init(f.seed as number), data, {
     epochs: f.epochs as number,
     batchSize: f.batch as number,
     lr: f.lr as number,
     momentum: f.momentum as number,
-    schedule: parseSchedule(String(f.schedule))!,
+    schedule: scheduleOf(f),
     weightDecay: f["weight-decay"] as number,
     patience: f.patience as number,
     seed: f.seed as number,
     maxStepsPerEpoch: f["max-steps"] as number | undefined,
     progress,
+    resume: options.resume,
+    onEpoch: options.onEpoch && ((_record, _params, state) => options.onEpoch!(state, model, pre)),
   });
   const seconds = (performance.now() - started) / 1000;
   const valid = evaluate(model, result.params, data.valid);
@@ -325,10 +369,11 @@ export function trainOnCorpus(
     validPerplexity: valid.perplexity,
     testPerplexity: test.perplexity,
     seconds,
+    result,
   };
 }
 
-/** `train`: checks everything it can before the corpus loads, trains, saves. */
+/** `train`: checks everything it can before the corpus loads, trains, saves after every epoch. */
 export async function trainCommand(
   args: string[],
   log: (s: string) => void,
@@ -338,29 +383,23 @@ export async function trainCommand(
   if (f.help) {
     return log(helpText("train", "Trains a model on a corpus and saves it.", TRAIN_FLAGS));
   }
+  if (f.resume !== undefined) return await resumeCommand(args, log, note);
   if (f.output !== "softmax" && f.direct) {
     throw new UsageError("train: --direct expected --output softmax (classes have no direct path)");
   }
+  scheduleOf(f); // --lr-floor and --restore go with a plateau schedule only
   checkSize("train", f, 2); // the sizes that do not depend on the vocabulary
   const out = String(f.out);
   const destination = await checkModelDestination(out, { force: f.force as boolean });
   let saved = false;
   try {
-    const run = trainOnCorpus(loadCorpus(String(f.corpus)), f, note, true);
-    await saveCheckpoint(out, {
-      params: run.params,
-      config: {
-        model: run.model.config,
-        training: { ...f, out: undefined, force: undefined, help: undefined },
+    const run = await trainOnCorpus(loadCorpus(String(f.corpus)), f, note, true, {
+      onEpoch: async (state, model, pre) => {
+        await saveRun(out, f, model, pre, state);
+        saved = true;
       },
-      vocab: run.pre.toJSON(),
     });
-    saved = true;
-    log(
-      `validation perplexity ${run.validPerplexity.toFixed(2)}, test ${
-        run.testPerplexity.toFixed(2)
-      } (${run.seconds.toFixed(1)} s); saved to ${out}`,
-    );
+    log(summary(run, out));
   } finally {
     // A directory this run created and left empty goes again; nothing else is removed.
     if (!saved && destination.state === "new") await Deno.remove(out).catch(() => {});
