@@ -48,5 +48,7 @@ export * from "./charts.ts";
 export * from "./live.ts";
 export * from "./display.ts";
 export * from "./table.ts";
+// Statistics of the model, not displays, kept in lib/health.ts; re-exported for the notebooks.
+export * from "../health.ts";
 export * from "./reproduction.ts";
 export * from "./performance.ts";
