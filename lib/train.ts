@@ -339,7 +339,8 @@ export function* trainLoop(
   } finally {
     engine.dispose();
   }
-  const reason = stopReason ?? "epochs";
+  // A resumed run with no epoch left to train keeps the reason its state gives.
+  const reason = stopReason ?? state?.stopReason ?? "epochs";
   return {
     params: best ?? current,
     lastParams: current,
