@@ -4,23 +4,7 @@
  * nothing the user owns is overwritten or deleted.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { main } from "../lib/cli.ts";
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
-
-async function withTempDir(f: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "mnlm-misuse-" });
-  try {
-    await f(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { cli, quick, withTempDir } from "./cli_helpers.ts";
 
 /** Every file under `dir` with its bytes. */
 async function snapshot(dir: string): Promise<Record<string, string>> {
@@ -30,24 +14,6 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   }
   return files;
 }
-
-/** A small, fast training run on a toy text (extra flags appended). */
-const quick = (...extra: string[]) => [
-  "train",
-  "--corpus",
-  "toy",
-  "--min-count",
-  "1",
-  "--epochs",
-  "1",
-  "--max-steps",
-  "2",
-  "--hidden",
-  "8",
-  "--embed",
-  "4",
-  ...extra,
-];
 
 Deno.test("usage mistakes: exit 2, one line naming the flag, found before any file is read", async () => {
   // --corpus names a missing file: a usage error must be found first (exit 2, not 1).

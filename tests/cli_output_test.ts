@@ -1,31 +1,7 @@
 // `train --output`: the full softmax or a class-factored output, chosen on the command line.
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { main } from "../lib/cli.ts";
 import { loadModel } from "../lib/io/model_dir.ts";
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
-
-const quick = (...extra: string[]) => [
-  "train",
-  "--corpus",
-  "toy",
-  "--min-count",
-  "1",
-  "--epochs",
-  "1",
-  "--max-steps",
-  "2",
-  "--hidden",
-  "8",
-  "--embed",
-  "4",
-  ...extra,
-];
+import { cli, quick } from "./cli_helpers.ts";
 
 Deno.test("train --output classes:C saves a class model that loads with its classes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mnlm-output-" });

@@ -3,24 +3,8 @@
  * after every epoch, and `--resume DIR`, which goes on bit for bit where the run stopped.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { main } from "../lib/cli.ts";
 import { loadCheckpoint } from "../lib/io/checkpoint.ts";
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
-
-async function withTempDir(f: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "mnlm-resume-" });
-  try {
-    await f(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { cli, withTempDir } from "./cli_helpers.ts";
 
 const TOY = ["--corpus", "toy", "--min-count", "1", "--dtype", "float64", "--seed", "4"];
 const bytes = (path: string) => Deno.readFile(path);

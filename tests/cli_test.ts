@@ -1,23 +1,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { loadModel, main, parseFlags, UsageError } from "../lib/cli.ts";
+import { loadModel, parseFlags, UsageError } from "../lib/cli.ts";
 import { indexMatrix } from "../lib/tensor.ts";
-
-/** Runs the CLI in this process and collects what it prints. */
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
-
-async function withTempDir(f: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "mnlm-cli-" });
-  try {
-    await f(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { cli, withTempDir } from "./cli_helpers.ts";
 
 Deno.test("--help on each command lists its flags", async () => {
   for (const command of ["train", "generate", "demo"]) {
