@@ -1,5 +1,5 @@
 /**
- * A stand-in Jupyter kernel for tests/notebook_runner_test.ts: it speaks just enough of the
+ * A stand-in Jupyter kernel for tests/notebook_runner_suite.ts: it speaks just enough of the
  * protocol (kernel_info, execute, shutdown) to let the runner meet, on purpose and every time,
  * what the real Deno kernel does only now and then. Each cell's code is a command:
  *

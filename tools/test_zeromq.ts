@@ -1,15 +1,16 @@
 /**
- * Runs the test files that load the zeromq native addon (the notebook runner's own tests) in a
- * `deno test` process of their own, before the main suite.
+ * Runs the test files that load the zeromq native addon (the notebook runner's own tests and the
+ * run of every notebook) in a `deno test` process of their own, before the main suite. They are
+ * named `*_suite.ts`, not `*_test.ts`, so that the main suite's discovery leaves them out.
  *
  * Why: under Deno, zeromq@6's addon now and then crashes with a segmentation fault while the
  * test module's isolate is torn down, after every test in it has finished (seen about one run
- * in three of tests/notebook_runner_test.ts). That crash happens after the results are in, so
+ * in three of tests/notebook_runner_suite.ts). That crash happens after the results are in, so
  * this script accepts it only when `deno test` has already printed its summary with 0 failed,
  * and says so on standard error; any failing test, or a crash before the summary, fails.
  *
  * ```sh
- * deno run -A tools/test_zeromq.ts tests/notebook_runner_test.ts
+ * deno run -A tools/test_zeromq.ts tests/notebook_runner_suite.ts
  * ```
  *
  * @module
