@@ -22,7 +22,7 @@
  * touches any other file).
  *
  * ```sh
- * deno task reproduce                     # both models, up to 12 epochs each; resumes
+ * deno task reproduce                     # both models, up to 20 epochs each; resumes
  * deno task reproduce --models mlp9 --epochs 3
  * deno task reproduce --fresh             # start over
  * deno task reproduce --epochs 2 --max-steps 20 --out /tmp/r.json --checkpoints /tmp/r
@@ -65,7 +65,7 @@ for (let i = 0; i < Deno.args.length; i++) {
   }
 }
 const OUT = args.get("out") ?? "data/reproduction.json";
-const EPOCHS = Number(args.get("epochs") ?? 12);
+const EPOCHS = Number(args.get("epochs") ?? RECIPES.canonical.training.epochs);
 const WANTED = (args.get("models") ?? "canonical,mlp9").split(",");
 const CHECKPOINTS = args.get("checkpoints") ?? "out/reproduce";
 const FRESH = args.has("fresh");
@@ -235,18 +235,27 @@ for (const name of WANTED) {
   );
 }
 
-// All the networks and the Kneser–Ney trigram and 5-gram, weights fitted on validation by EM.
+/** A mixture of `names`' probabilities, its weights fitted on validation by EM. */
+function emMixture(names: string[], components: typeof netProbs) {
+  const fit = fitMixtureWeights(names.map((n) => components[n].valid));
+  return {
+    components: names,
+    weights: Object.fromEntries(names.map((n, k) => [n, fit.weights[k]])),
+    valid: fit.perplexity,
+    test: mixturePerplexityOf(names.map((n) => components[n].test), fit.weights),
+    iterations: fit.iterations,
+    converged: fit.converged,
+  };
+}
+
+// The ensemble: the networks alone. Then all the networks and the Kneser–Ney trigram and
+// 5-gram. Weights fitted on validation by EM.
+if (Object.keys(netProbs).length > 1) {
+  results.ensembleEM = emMixture(Object.keys(netProbs), netProbs);
+  console.log(`EM ensemble of the networks: ${JSON.stringify(results.ensembleEM)}`);
+}
 const components = { ...netProbs, ...knProbs };
-const names = Object.keys(components);
-const fit = fitMixtureWeights(names.map((n) => components[n].valid));
-results.mixtureEM = {
-  components: names,
-  weights: Object.fromEntries(names.map((n, k) => [n, fit.weights[k]])),
-  valid: fit.perplexity,
-  test: mixturePerplexityOf(names.map((n) => components[n].test), fit.weights),
-  iterations: fit.iterations,
-  converged: fit.converged,
-};
+results.mixtureEM = emMixture(Object.keys(components), components);
 console.log(`EM mixture: ${JSON.stringify(results.mixtureEM)}`);
 results.finished = new Date().toISOString();
 save();
