@@ -251,7 +251,7 @@ export async function brownData(): Promise<BenchData | null> {
 
 /** The first `count` examples of a dataset, as one `IndexMatrix` and targets. */
 export function take(
-  data: BenchData,
+  data: Pick<BenchData, "contexts" | "targets">,
   start: number,
   count: number,
 ): { contexts: IndexMatrix; targets: Int32Array } {
