@@ -20,7 +20,8 @@
  * | `charts.ts` | the builders: `lossCurves`, `lineChart`, `heatmap`, `barChart`, `scatter` |
  * | `live.ts` | `liveFigure`: a figure redrawn in place while training |
  * | `table.ts` | polars DataFrames: `historyFrame`, `vocabularyFrame`, `windowsFrame`; `roundForDisplay` |
- * | `reproduction.ts` | `data/reproduction.json` read for notebook 06: status, curves, Table 1, reductions |
+ * | `reproduction.ts` | `data/reproduction.json` read for notebook 06: status, Table 1, reductions |
+ * | `reproduction_curves.ts` | its learning curves and learning rates |
  * | `performance.ts` | timing for notebook 10: `randomBatches`, `referencePass`/`fastPass`, `timeInterleaved`, `fitLine` |
  *
  * @example
@@ -51,4 +52,5 @@ export * from "./table.ts";
 // Statistics of the model, not displays, kept in lib/health.ts; re-exported for the notebooks.
 export * from "../health.ts";
 export * from "./reproduction.ts";
+export * from "./reproduction_curves.ts";
 export * from "./performance.ts";

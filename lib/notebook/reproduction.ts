@@ -17,8 +17,6 @@
 import pl from "nodejs-polars";
 import { argError, describeValue } from "../errors.ts";
 import type { EpochRecord } from "../train.ts";
-import { lineChart } from "./charts.ts";
-import { Figure } from "./figure.ts";
 import type { DataFrame } from "./table.ts";
 
 /** What `tools/reproduce.ts` writes for one network. */
@@ -63,6 +61,26 @@ export interface Reproduction {
   kneserNey?: Record<string, { valid: number; test: number; seconds: number }>;
   /** The networks by name (`canonical`, `mlp9`). */
   models: Record<string, ModelRun>;
+  /** The networks mixed with each other, weights fitted on validation by EM (when done). */
+  ensembleEM?: FittedMixture;
+  /** The networks and the Kneser–Ney trigram and 5-gram mixed, weights fitted by EM (when done). */
+  mixtureEM?: FittedMixture;
+}
+
+/** A mixture `p = Σ_k λ_k p_k` whose weights EM fitted on validation, as the file keeps it. */
+export interface FittedMixture {
+  /** The components' names (networks by name, `kn3`, `kn5`). */
+  components: string[];
+  /** `λ_k` of each component; they sum to 1. */
+  weights: Record<string, number>;
+  /** Validation perplexity at those weights. */
+  valid: number;
+  /** Test perplexity at those weights. */
+  test: number;
+  /** EM iterations run. */
+  iterations: number;
+  /** Whether EM converged before its iteration limit. */
+  converged: boolean;
 }
 
 /** A validation and a test perplexity. */
@@ -225,54 +243,6 @@ export function reproductionSummary(repro: Reproduction | null, vocabSize?: numb
 }
 
 /**
- * Training and validation perplexity after each epoch of each network (training dotted,
- * validation solid, one colour per network), with the Kneser–Ney 5-gram's validation perplexity
- * as a dashed grey line for scale.
- *
- * @param repro the reproduction record (`null`: an empty figure that says so)
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { reproductionCurves } from "./reproduction.ts";
- * assertEquals(reproductionCurves(null).data.length, 0);
- * ```
- */
-export function reproductionCurves(repro: Reproduction | null): Figure {
-  const series: { name: string; x: number[]; y: number[] }[] = [];
-  for (const name of REPRODUCTION_NETWORKS) {
-    const epochs = repro?.models?.[name]?.epochs ?? [];
-    if (epochs.length === 0) continue;
-    const x = epochs.map((e) => e.epoch);
-    series.push({ name: `${name}: train`, x, y: epochs.map((e) => e.trainPerplexity) });
-    series.push({ name: `${name}: valid`, x, y: epochs.map((e) => e.validPerplexity) });
-  }
-  const lastEpoch = Math.max(1, ...series.map((s) => s.x.at(-1)!));
-  const kn5 = repro?.kneserNey?.["5"]?.valid;
-  if (kn5 !== undefined && series.length > 0) {
-    series.push({ name: "Kneser-Ney 5-gram: valid", x: [1, lastEpoch], y: [kn5, kn5] });
-  }
-  const colours = ["rgb(31, 119, 180)", "rgb(44, 160, 44)"];
-  const curves = lineChart(series, {
-    title: series.length > 0
-      ? "Learning curves on the Brown corpus (data/reproduction.json)"
-      : "Learning curves: no epoch recorded yet (see the status above)",
-    xTitle: "epoch",
-    yTitle: "perplexity",
-  });
-  return new Figure(
-    curves.data.map((trace) => {
-      const name = String(trace.name);
-      if (name.startsWith("Kneser")) return { ...trace, line: { color: "grey", dash: "dash" } };
-      const network = REPRODUCTION_NETWORKS.findIndex((n) => name.startsWith(`${n}:`));
-      const dash = name.endsWith("train") ? "dot" : "solid";
-      return { ...trace, line: { color: colours[network % colours.length], dash } };
-    }),
-    curves.layout,
-  );
-}
-
-/**
  * A finished network's validation and test perplexity, or `undefined` while it trains.
  *
  * @param repro the reproduction record
@@ -319,9 +289,12 @@ export function mixturePerplexities(
 
 /**
  * Our perplexities beside the paper's Table 1, one row per model: columns `model`,
- * `ours: valid`, `ours: test`, `paper: valid`, `paper: test` (null where there is no number) and
- * `note` (the seconds to count a Kneser–Ney model, the mixture's weight, or why a network has no
- * numbers yet). Full precision: show it through `roundForDisplay`.
+ * `ours: valid`, `ours: test`, `ours: test / best KN`, `paper: valid`, `paper: test`,
+ * `paper: test / best KN` (null where there is no number) and `note` (the seconds to count a
+ * Kneser–Ney model, a mixture's weights, or why a network has no numbers yet). Each ratio is
+ * over its own side's best Kneser–Ney test perplexity (ours: the order with the lowest
+ * validation perplexity; the paper's: 321), the fair comparison across two copies of the corpus.
+ * Full precision: show it through `roundForDisplay`.
  *
  * @param repro the reproduction record (`null`: the paper's columns only)
  *
@@ -349,6 +322,14 @@ export function table1Frame(repro: Reproduction | null): DataFrame {
     const m = mixturePerplexities(repro, name);
     return m ? `with the KN trigram, λ = ${m.weight} (valid)` : runStatus(repro, name);
   };
+  const fitted = (m: FittedMixture | undefined, waiting: string) =>
+    m
+      ? {
+        ours: { valid: m.valid, test: m.test },
+        note: "EM weights " +
+          Object.entries(m.weights).map(([k, w]) => `${k} ${w.toFixed(3)}`).join(", "),
+      }
+      : { note: waiting };
   const rows: { model: string; ours?: Perplexities; paper?: Perplexities; note: string }[] = [
     kn(3),
     kn(4),
@@ -375,6 +356,14 @@ export function table1Frame(repro: Reproduction | null): DataFrame {
       ours: mixturePerplexities(repro, "canonical"),
       note: mixNote("canonical"),
     },
+    {
+      model: "ensemble of the networks",
+      ...fitted(repro?.ensembleEM, "written when every network has finished"),
+    },
+    {
+      model: "networks + KN 3- and 5-gram",
+      ...fitted(repro?.mixtureEM, "written when every network has finished"),
+    },
     { model: "Del. Int. trigram", paper: PAPER_TABLE1.delInt3, note: "paper only" },
     {
       model: "class-based 3-gram, 500 classes",
@@ -383,12 +372,20 @@ export function table1Frame(repro: Reproduction | null): DataFrame {
     },
   ];
   const column = (name: string, values: (number | null)[]) => pl.Series(name, values, pl.Float64);
+  // Each side's test perplexity over its own best Kneser–Ney model's (the paper's: 321).
+  const ourBest = bestKneserNey(repro)?.test;
+  const paperBest = Math.min(PAPER_TABLE1.kn3.test, PAPER_TABLE1.kn4.test, PAPER_TABLE1.kn5.test);
   return pl.DataFrame([
     pl.Series("model", rows.map((r) => r.model), pl.String),
     column("ours: valid", rows.map((r) => r.ours?.valid ?? null)),
     column("ours: test", rows.map((r) => r.ours?.test ?? null)),
+    column(
+      "ours: test / best KN",
+      rows.map((r) => r.ours && ourBest ? r.ours.test / ourBest : null),
+    ),
     column("paper: valid", rows.map((r) => r.paper?.valid ?? null)),
     column("paper: test", rows.map((r) => r.paper?.test ?? null)),
+    column("paper: test / best KN", rows.map((r) => r.paper ? r.paper.test / paperBest : null)),
     pl.Series("note", rows.map((r) => r.note), pl.String),
   ]);
 }

@@ -4,11 +4,11 @@ import {
   readReproduction,
   reduction,
   type Reproduction,
-  reproductionCurves,
   reproductionSummary,
   runStatus,
   table1Frame,
 } from "../../lib/notebook/reproduction.ts";
+import { learningRateCurves, reproductionCurves } from "../../lib/notebook/reproduction_curves.ts";
 import type { EpochRecord } from "../../lib/train.ts";
 
 function epoch(e: number, validPerplexity: number): EpochRecord {
@@ -75,12 +75,53 @@ Deno.test("table1Frame: ours beside the paper, null where a network has no numbe
   const df = table1Frame(record);
   const models = df.getColumn("model").toArray();
   const row = (name: string) => df.row(models.indexOf(name));
-  assertEquals(row("Kneser-Ney 5-gram").slice(1, 5), [163, 144, 332, 321]);
+  const columns = df.columns;
+  const at = (name: string, column: string) => row(name)[columns.indexOf(column)];
+  assertEquals(row("Kneser-Ney 5-gram").slice(1, 3), [163, 144]);
+  assertEquals(at("Kneser-Ney 5-gram", "paper: test"), 321);
   assertEquals(row("Kneser-Ney 4-gram").slice(1, 3), [null, null]);
-  assertEquals(row("MLP9 shape (mlp9)").slice(1, 5), [180, 130, 280, 276]);
-  assertEquals(row("MLP10: mlp9 + trigram").at(-1), "with the KN trigram, λ = 0.65 (valid)");
+  assertEquals(row("MLP9 shape (mlp9)").slice(1, 3), [180, 130]);
+  assertEquals(at("MLP10: mlp9 + trigram", "note"), "with the KN trigram, λ = 0.65 (valid)");
   assertEquals(row("canonical network").slice(1, 3), [null, null]);
-  assertStringIncludes(String(row("canonical network").at(-1)), "still training");
+  assertStringIncludes(String(at("canonical network", "note")), "still training");
+  // ratios over each side's own best Kneser–Ney (ours: the 5-gram, 144; the paper's: 321)
+  assertEquals(at("MLP9 shape (mlp9)", "ours: test / best KN"), 130 / 144);
+  assertEquals(at("MLP9 shape (mlp9)", "paper: test / best KN"), 276 / 321);
+  assertEquals(at("canonical network", "ours: test / best KN"), null);
+  // the EM rows wait for every network
+  assertEquals(at("ensemble of the networks", "ours: test"), null);
+  assertStringIncludes(String(at("networks + KN 3- and 5-gram", "note")), "when every network");
+});
+
+Deno.test("table1Frame: the EM ensemble and mixture rows carry their perplexities and weights", () => {
+  const em = (weights: Record<string, number>, test: number) => ({
+    components: Object.keys(weights),
+    weights,
+    valid: test + 10,
+    test,
+    iterations: 12,
+    converged: true,
+  });
+  const done = {
+    ...record,
+    ensembleEM: em({ canonical: 0.55, mlp9: 0.45 }, 120),
+    mixtureEM: em({ canonical: 0.4, mlp9: 0.3, kn3: 0.1, kn5: 0.2 }, 108),
+  };
+  const df = table1Frame(done);
+  const models = df.getColumn("model").toArray();
+  const row = (name: string) => df.row(models.indexOf(name));
+  assertEquals(row("ensemble of the networks").slice(1, 4), [130, 120, 120 / 144]);
+  assertEquals(
+    row("networks + KN 3- and 5-gram").at(-1),
+    "EM weights canonical 0.400, mlp9 0.300, kn3 0.100, kn5 0.200",
+  );
+});
+
+Deno.test("learningRateCurves: one step line per network, on a log axis", () => {
+  const fig = learningRateCurves(record);
+  assertEquals(fig.data.map((t) => t.name), ["canonical: lr", "mlp9: lr"]);
+  assertEquals(fig.data[1].y, [0.5, 0.5]);
+  assertEquals(fig.layout.yaxis?.type, "log");
 });
 
 Deno.test("bestKneserNey picks the lowest validation perplexity; reduction is in percent", () => {
@@ -122,5 +163,6 @@ Deno.test("the stored data/reproduction.json reads, and its numbers reach the ta
   assert(repro !== null, "data/reproduction.json is missing");
   const df = table1Frame(repro);
   const mlp9 = df.row(df.getColumn("model").toArray().indexOf("MLP9 shape (mlp9)"));
-  assertEquals(mlp9[2], repro.models.mlp9.done ? repro.models.mlp9.test : null);
+  const run = repro.models.mlp9; // absent while a reproduction is still on its first network
+  assertEquals(mlp9[2], run?.done ? run.test : null);
 });
