@@ -15,8 +15,13 @@ import { chromium } from "playwright-core";
 const root = new URL("../", import.meta.url).pathname;
 const CHROMIUM = "/usr/bin/chromium";
 const JUPYTER = "/usr/bin/jupyter";
-/** The notebooks opened in the browser: the ones with the most plots. */
-const NOTEBOOKS = ["02_forward_pass.ipynb", "04_training.ipynb"];
+/** The notebooks opened in the browser: the ones with the most plots, live ones included. */
+const NOTEBOOKS = [
+  "02_forward_pass.ipynb",
+  "04_training.ipynb",
+  "11_network_health.ipynb",
+  "12_softmax_bottleneck.ipynb",
+];
 
 function missing(): string | null {
   for (const [path, what] of [[CHROMIUM, "Chromium"], [JUPYTER, "Jupyter"]]) {
