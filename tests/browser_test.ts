@@ -158,14 +158,16 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     // The server serves a scratch folder inside out/ with copies of the notebooks, so that the
-    // session's saves never touch the committed files; "../lib" in the copies points two up.
+    // session's saves never touch the committed files; "../lib" and "../data" in the copies
+    // point two up.
     const served = `${root}out/browser`;
     await Deno.remove(served, { recursive: true }).catch(() => {});
     await Deno.mkdir(served, { recursive: true });
     await Deno.mkdir(`${root}out/screenshots`, { recursive: true });
     for (const name of NOTEBOOKS) {
       const text = await Deno.readTextFile(`${root}notebooks/${name}`);
-      await Deno.writeTextFile(`${served}/${name}`, text.replaceAll('\\"../lib/', '\\"../../lib/'));
+      const copy = text.replace(/\\"\.\.\/(lib|data)\//g, '\\"../../$1/');
+      await Deno.writeTextFile(`${served}/${name}`, copy);
     }
     const port = freePort();
     const token = crypto.randomUUID();
