@@ -79,6 +79,19 @@ function fail(message: string): never {
 }
 
 const options = parseArgs(Deno.args);
+// deno-lint-ignore no-explicit-any
+let results: { rows: Record<string, Row>; [key: string]: any } = { rows: {} };
+// A file that is there must be one of ours: its rows are kept, and nothing else is overwritten.
+try {
+  results = JSON.parse(await Deno.readTextFile(options.out));
+} catch (error) {
+  if (!(error instanceof Deno.errors.NotFound)) {
+    fail(`${options.out} exists but is not a results file of this script (${error}); move it`);
+  }
+}
+if (results === null || typeof results !== "object" || typeof results.rows !== "object") {
+  fail(`${options.out} exists but is not a results file of this script (no "rows"); move it`);
+}
 const recipe = RECIPES.canonical;
 const split = brownSplit("brown");
 const pre = TextPreprocessor.fitTokens(split.train, {
@@ -116,15 +129,6 @@ interface Row {
     test: number;
     validByEpoch: number[];
   };
-}
-// deno-lint-ignore no-explicit-any
-let results: { rows: Record<string, Row>; [key: string]: any } = { rows: {} };
-try {
-  results = JSON.parse(await Deno.readTextFile(options.out));
-} catch (error) {
-  if (!(error instanceof Deno.errors.NotFound)) {
-    fail(`${options.out} exists but is not a results file of this script (${error}); move it`);
-  }
 }
 results.machine = cpuName();
 results.vocabulary = pre.vocabSize;

@@ -1,0 +1,54 @@
+/**
+ * The long-running scripts refuse a bad command line in one line, with exit status 2, before
+ * they load the corpus or train anything (so these tests take a second, not an hour).
+ */
+import { assertEquals, assertStringIncludes } from "@std/assert";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+async function run(script: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", `${root}${script}`, ...args],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, err: new TextDecoder().decode(out.stderr) };
+}
+
+const cases: [string, string[], string][] = [
+  ["tools/softmax_tradeoff.ts", ["--epochs", "0"], '--epochs expected a positive integer, got "0"'],
+  [
+    "tools/softmax_tradeoff.ts",
+    ["--epochs", "1e1"],
+    '--epochs expected a positive integer, got "1e1"',
+  ],
+  ["tools/softmax_tradeoff.ts", ["--outputs", "softmax,1"], 'class counts >= 2, got "1"'],
+  ["tools/softmax_tradeoff.ts", ["--outputs", "sqrt"], 'got "sqrt"'],
+  ["tools/softmax_tradeoff.ts", ["--frobnicate"], 'unexpected "--frobnicate"; usage:'],
+  ["tools/reproduce.ts", ["--epochs", "0"], "--epochs expected a positive integer"],
+  ["tools/reproduce.ts", ["--models", "mlp7"], "unknown model mlp7; known: canonical, mlp9"],
+  ["tools/reproduce.ts", ["--what"], 'unexpected "--what"; usage:'],
+];
+for (const [script, args, message] of cases) {
+  Deno.test(`${script} ${args.join(" ")}: one line, exit status 2`, async () => {
+    const { code, err } = await run(script, ...args);
+    assertEquals(code, 2, err);
+    assertStringIncludes(err, message);
+    assertEquals(err.trim().split("\n").length, 1, err);
+  });
+}
+
+Deno.test("softmax-tradeoff refuses an --out file that is not its own, and leaves it as it was", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const mine = `${dir}/mine.json`;
+    await Deno.writeTextFile(mine, '{"name": "mine"}');
+    const { code, err } = await run("tools/softmax_tradeoff.ts", "--out", mine);
+    assertEquals(code, 2, err);
+    assertStringIncludes(err, "is not a results file of this script");
+    assertEquals(await Deno.readTextFile(mine), '{"name": "mine"}');
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
