@@ -141,6 +141,7 @@ async function save(): Promise<void> {
   await Deno.rename(tmp, options.out);
 }
 
+/** The CPU's model name (Deno lets only a run with every permission read `/proc/cpuinfo`). */
 function cpuName(): string {
   try {
     const info = Deno.readTextFileSync("/proc/cpuinfo");
