@@ -6,6 +6,8 @@
  * - `late MS TEXT`: reply and publish `idle`, then, MS milliseconds later, a stdout stream TEXT;
  * - `badsig TEXT`: a stdout stream TEXT whose signature is wrong, then reply and `idle`;
  * - `sleep MS`: MS milliseconds of work, then reply and `idle`;
+ * - `mangled`: an IOPub message whose frames cannot be decoded, then the reply and no `idle` (as
+ *   when the Deno kernel's idle is lost in two messages sent at once);
  * - anything else: a stdout stream of the code itself, then reply and `idle`.
  *
  * Started as `deno run -A tests/notebook_runner_fake_kernel.ts CONNECTION_FILE`.
@@ -65,7 +67,12 @@ async function execute(ids: Uint8Array[], request: Message) {
   let late: [number, string] | null = null;
   if (command === "late") late = [Number(rest[0]), rest.slice(1).join(" ")];
   else if (command === "sleep") await new Promise((r) => setTimeout(r, Number(rest[0])));
-  else if (command === "badsig") {
+  else if (command === "mangled") {
+    const text = (t: string) => new TextEncoder().encode(t);
+    await iopub.send([text("stream"), text("<IDS|MSG>"), text(""), text("{not json"), text("{}")]);
+    await reply(shell, ids, "execute_reply", request, { status: "ok", execution_count: count });
+    return;
+  } else if (command === "badsig") {
     await publish("stream", request, { name: "stdout", text: rest.join(" ") }, "wrong key");
   } else await publish("stream", request, { name: "stdout", text: code });
   await reply(shell, ids, "execute_reply", request, { status: "ok", execution_count: count });

@@ -354,6 +354,34 @@ Deno.test({
 });
 
 Deno.test({
+  name: "run: a cell whose idle was lost in a mangled message ends after its reply, with a warning",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const warnings: string[] = [];
+    const started = performance.now();
+    const result = await executeNotebook(notebook("mangled", "after"), "lost.ipynb", {
+      ...fake,
+      idleAfterReplyMs: 500,
+      onWarning: (text) => warnings.push(text),
+    });
+    assertEquals(result.failure, null);
+    assertEquals([result.dropped, result.lostIdles], [1, 1]);
+    assert(performance.now() - started < 30_000, "waited as if for the cell timeout");
+    assert(
+      warnings.some((w) =>
+        w.includes("lost.ipynb, cell 2 (`mangled`): its idle status did not come")
+      ),
+      warnings.join("\n"),
+    );
+    // the next cell runs as usual
+    assertEquals(result.notebook.cells[2].outputs, [
+      { output_type: "stream", name: "stdout", text: "after" },
+    ]);
+  },
+});
+
+Deno.test({
   name: "run: an IOPub message with a bad signature is accepted and counted (dropped if strict)",
   sanitizeResources: false,
   sanitizeOps: false,

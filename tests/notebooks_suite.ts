@@ -6,7 +6,12 @@
  * exited). The executed copies are written to out/notebooks/ (git-ignored) for inspection.
  */
 import { assert, assertEquals } from "@std/assert";
-import { formatCellError, runNotebook, writeNotebook } from "../tools/notebook_runner/mod.ts";
+import {
+  formatCellError,
+  runNotebook,
+  type RunResult,
+  writeNotebook,
+} from "../tools/notebook_runner/mod.ts";
 
 interface Cell {
   cell_type: string;
@@ -47,29 +52,44 @@ Deno.test("notebooks in git carry no outputs and use the Deno kernel", () => {
   }
 });
 
+/** What is wrong with a run: why it stopped, its cells' errors, plot cells without a plot. */
+function problemsOf(result: RunResult): string[] {
+  const problems = result.failure ? [result.failure] : [];
+  problems.push(...result.errors.map(formatCellError));
+  result.notebook.cells.forEach((cell, i) => {
+    if (cell.cell_type !== "code" || !cell.metadata.tags?.includes("plot")) return;
+    const plotted = (cell.outputs ?? []).some((out) =>
+      out.output_type !== "stream" && out.output_type !== "error" &&
+      out.data["application/vnd.plotly.v1+json"] !== undefined
+    );
+    if (!plotted) problems.push(`cell ${i + 1} is tagged "plot" but produced no plotly bundle`);
+  });
+  return problems;
+}
+
 for (const name of notebooks()) {
   Deno.test({
     name: `notebook ${name} runs top to bottom on the Deno kernel`,
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const result = await runNotebook(`${root}notebooks/${name}`);
+      // Under load the Deno kernel now and then mangles an IOPub message, and what it carried
+      // (an output, a cell's idle) is lost. A run that failed and dropped a message is repeated
+      // in a fresh kernel, up to three runs in all; any other failure is final.
+      let result, problems: string[];
+      for (let run = 1;; run++) {
+        result = await runNotebook(`${root}notebooks/${name}`);
+        problems = problemsOf(result);
+        if (problems.length === 0 || result.dropped === 0 || run === 3) break;
+        console.warn(`${name}: ${result.dropped} mangled kernel messages dropped; run ${run + 1}`);
+      }
       await Deno.mkdir(`${root}out/notebooks`, { recursive: true });
       await writeNotebook(`${root}out/notebooks/${name}`, result.notebook);
-      assertEquals(result.failure, null, result.failure ?? "");
-      const problems = result.errors.map(formatCellError);
-      result.notebook.cells.forEach((cell, i) => {
-        if (cell.cell_type !== "code" || !cell.metadata.tags?.includes("plot")) return;
-        const plotted = (cell.outputs ?? []).some((out) =>
-          out.output_type !== "stream" && out.output_type !== "error" &&
-          out.data["application/vnd.plotly.v1+json"] !== undefined
-        );
-        if (!plotted) problems.push(`cell ${i + 1} is tagged "plot" but produced no plotly bundle`);
-      });
       assertEquals(problems, [], `${name}:\n${problems.join("\n")}`);
       const notes = [
         result.badSignatures ? `, ${result.badSignatures} messages with a bad signature` : "",
         result.lateMessages ? `, ${result.lateMessages} late outputs` : "",
+        result.dropped ? `, ${result.dropped} mangled messages dropped` : "",
       ].join("");
       console.log(`${name}: executed in ${result.seconds} s${notes}`);
     },

@@ -11,6 +11,13 @@
  * output that comes later still, while the next cell runs, lands in the right cell; such outputs
  * are counted as `lateMessages`.
  *
+ * **A lost idle.** Under load the Deno kernel now and then sends two IOPub messages at once and
+ * their frames arrive mangled; the runner drops what it cannot decode (counted as `dropped`).
+ * When that was the cell's `idle`, waiting for it would last until the cell's timeout. So once
+ * the `execute_reply` has come, the runner waits for `idle` at most `idleAfterReplyMs` (10 s by
+ * default) and then goes on with a warning. Outputs lost with the dropped message stay lost: a
+ * caller that needs every output can check `dropped` and run the notebook again.
+ *
  * **When does a run stop early?** Errors in cells do not stop it (`stop_on_error: false`), so one
  * run reports every failing cell. Three things do, each with a {@linkcode RunResult.failure}
  * message that names the notebook and the cell:
@@ -38,6 +45,8 @@ export interface RunOptions {
   graceMs?: number;
   /** The grace period ends early after this long without a message of the cell (default 200). */
   quietMs?: number;
+  /** The longest wait for a cell's idle status once its reply has come (default 10,000). */
+  idleAfterReplyMs?: number;
   /** The longest wait for the kernel to answer at start-up (default 60,000). */
   startTimeoutMs?: number;
   /** Drop messages with a bad signature instead of accepting them (see kernel.ts). */
@@ -64,6 +73,10 @@ export interface RunResult {
   badSignatures: number;
   /** Outputs that came after their cell's grace period, while a later cell ran. */
   lateMessages: number;
+  /** Messages dropped because they could not be decoded (their outputs are missing). */
+  dropped: number;
+  /** Cells whose idle status never came; the run went on after `idleAfterReplyMs`. */
+  lostIdles: number;
   /** Wall-clock seconds, kernel start and shutdown included. */
   seconds: number;
 }
@@ -108,6 +121,8 @@ export async function executeNotebook(
   const timeoutMs = options.timeoutMs ?? 300_000;
   const graceMs = options.graceMs ?? 2_000;
   const quietMs = options.quietMs ?? 200;
+  const idleAfterReplyMs = options.idleAfterReplyMs ?? 10_000;
+  const warn = options.onWarning ?? ((text: string) => console.warn(text));
   for (const cell of executed.cells) {
     if (cell.cell_type === "code") {
       cell.outputs = [];
@@ -123,10 +138,13 @@ export async function executeNotebook(
       failure,
       badSignatures: kernel?.badSignatures ?? 0,
       lateMessages,
+      dropped: kernel?.dropped ?? 0,
+      lostIdles,
       seconds: executed.metadata.executed_seconds as number,
     };
   };
   let lateMessages = 0;
+  let lostIdles = 0;
 
   let kernel: Kernel;
   try {
@@ -181,12 +199,24 @@ export async function executeNotebook(
       cell.outputs = collector.open(msgId);
 
       const limit = timer(timeoutMs, { kind: "timeout" as const });
+      // Done when reply and idle have both come, or idleAfterReplyMs after the reply alone.
+      const idleWait = { cancel: () => {} };
+      const idleOrLost = reply.then(() => {
+        const lost = timer(idleAfterReplyMs, true);
+        idleWait.cancel = lost.cancel;
+        return Promise.race([idle.then(() => false), lost.promise]);
+      });
       const outcome = await Promise.race([
-        Promise.all([reply, idle]).then(([r]) => ({ kind: "done" as const, reply: r })),
+        Promise.all([reply, idleOrLost]).then(([r, lost]) => ({
+          kind: "done" as const,
+          reply: r,
+          lost,
+        })),
         kernel.exited.then((status) => ({ kind: "exited" as const, status })),
         limit.promise,
       ]);
       limit.cancel();
+      idleWait.cancel();
       if (outcome.kind === "timeout") {
         failure = `${where} did not finish within ${timeoutMs / 1000} s (the per-cell timeout); ` +
           `the kernel was stopped and the cells after it were not run`;
@@ -198,6 +228,13 @@ export async function executeNotebook(
           `the cell ran; the cells after it were not run` +
           (tail ? `\n--- kernel output (tail) ---\n${tail.slice(-2000)}` : "");
         break;
+      }
+      if (outcome.lost) {
+        lostIdles++;
+        warn(
+          `${where}: its idle status did not come within ${idleAfterReplyMs / 1000} s of its ` +
+            `reply (${kernel.dropped} undecodable messages dropped so far); going on`,
+        );
       }
       const count = outcome.reply.content.execution_count;
       cell.execution_count = typeof count === "number" ? count : null;

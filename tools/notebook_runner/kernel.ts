@@ -105,6 +105,8 @@ export function timer<T>(ms: number, value: T): { promise: Promise<T>; cancel: (
 export class Kernel {
   /** The messages whose signature did not match the key. */
   badSignatures = 0;
+  /** Messages that could not be decoded and were dropped (the kernel's frames came mangled). */
+  dropped = 0;
   /** The process's exit status once it has exited, else null. */
   exitStatus: Deno.CommandStatus | null = null;
   /** Resolves with the exit status when the kernel process ends, for whatever reason. */
@@ -309,6 +311,7 @@ export class Kernel {
     try {
       parsed = parseFrames(frames, this.info.key);
     } catch (e) {
+      this.dropped++;
       this.#warn(`notebook runner: dropped an undecodable ${channel} message: ${e}`);
       return;
     }
