@@ -3,40 +3,51 @@
  * run of every notebook) in a `deno test` process of their own, before the main suite. They are
  * named `*_suite.ts`, not `*_test.ts`, so that the main suite's discovery leaves them out.
  *
- * Why: under Deno, zeromq@6's addon now and then crashes with a segmentation fault while the
+ * Why: under Deno, zeromq@6's addon now and then crashes with a segmentation fault while a
  * test module's isolate is torn down, after every test in it has finished (seen about one run
- * in three of tests/notebook_runner_suite.ts). That crash happens after the results are in, so
- * this script accepts it only when `deno test` has already printed its summary with 0 failed,
- * and says so on standard error; any failing test, or a crash before the summary, fails.
+ * in three of tests/notebook_runner_suite.ts). So each file runs in a process of its own (with
+ * two modules in one process the crash can come between them), and this script accepts such a
+ * crash only when that `deno test` has already printed its summary with 0 failed, and says so
+ * on standard error; any failing test, or a crash before the summary, fails.
  *
  * ```sh
- * deno run -A tools/test_zeromq.ts tests/notebook_runner_suite.ts
+ * deno run -A tools/test_zeromq.ts tests/notebook_runner_suite.ts tests/notebooks_suite.ts
  * ```
  *
  * @module
  */
 
-const child = new Deno.Command(Deno.execPath(), {
-  args: ["test", "--allow-all", ...Deno.args],
-  stdout: "piped",
-  stderr: "inherit",
-}).spawn();
-let text = "";
-const decoder = new TextDecoder();
-for await (const chunk of child.stdout) {
-  Deno.stdout.writeSync(chunk);
-  text += decoder.decode(chunk, { stream: true });
+/** Runs one test file in its own `deno test` process; true when it passed. */
+async function runFile(file: string): Promise<boolean> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["test", "--allow-all", file],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    Deno.stdout.writeSync(chunk);
+    text += decoder.decode(chunk, { stream: true });
+  }
+  const status = await child.status;
+  // deno-lint-ignore no-control-regex -- the colour codes deno test prints start with ESC
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
+  const summary = plain.match(/^ok \| (\d+) passed \| 0 failed/m);
+  if (status.code === 0) return true;
+  if (status.signal === "SIGSEGV" && summary) {
+    console.error(
+      `note: all ${summary[1]} tests of ${file} passed; the process then crashed in zeromq's ` +
+        "teardown (SIGSEGV), which this script accepts (see its module doc)",
+    );
+    return true;
+  }
+  console.error(`${file}: failed (${status.signal ?? `exit status ${status.code}`})`);
+  return false;
 }
-const status = await child.status;
-// deno-lint-ignore no-control-regex -- the colour codes deno test prints start with ESC
-const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
-const summary = plain.match(/^ok \| (\d+) passed \| 0 failed/m);
-if (status.code === 0) Deno.exit(0);
-if (status.signal === "SIGSEGV" && summary) {
-  console.error(
-    `note: all ${summary[1]} tests passed; the process then crashed in zeromq's teardown ` +
-      "(SIGSEGV), which this script accepts (see its module doc)",
-  );
-  Deno.exit(0);
-}
-Deno.exit(status.code === 0 ? 1 : status.code);
+
+// One process per file: a crash in the teardown of one file's module cannot take the next
+// file's tests with it.
+let passed = true;
+for (const file of Deno.args) passed = (await runFile(file)) && passed;
+Deno.exit(passed ? 0 : 1);
