@@ -35,7 +35,7 @@ import { classOutput, MiniNeuralLM, type OutputConfig } from "../lib/model.ts";
 import { RECIPES } from "../lib/recipes.ts";
 import { TextPreprocessor } from "../lib/text/preprocessor.ts";
 import { trainAsync } from "../lib/train.ts";
-import { take } from "../bench/canonical.ts";
+import { take, thisMachine } from "../bench/canonical.ts";
 
 const USAGE = "deno task softmax-tradeoff [--outputs softmax,32,64,118,256] [--epochs N] " +
   "[--out FILE] [--speed-only] [--max-steps N]";
@@ -130,7 +130,9 @@ interface Row {
     validByEpoch: number[];
   };
 }
-results.machine = cpuName();
+// The CPU as the benchmarks name it (Deno reads /proc/cpuinfo only with every permission).
+const machine = thisMachine();
+results.machine = `${machine.cpu} (${machine.identity}), ${machine.cores} cores`;
 results.vocabulary = pre.vocabSize;
 results.model = recipe.model;
 
@@ -139,16 +141,6 @@ async function save(): Promise<void> {
   const tmp = `${options.out}.tmp`;
   await Deno.writeTextFile(tmp, JSON.stringify(results, null, 1) + "\n");
   await Deno.rename(tmp, options.out);
-}
-
-/** The CPU's model name (Deno lets only a run with every permission read `/proc/cpuinfo`). */
-function cpuName(): string {
-  try {
-    const info = Deno.readTextFileSync("/proc/cpuinfo");
-    return info.match(/^model name\s*:\s*(.*)$/m)?.[1].trim() ?? "unknown CPU";
-  } catch {
-    return `unknown CPU (${Deno.build.os})`;
-  }
 }
 
 function outputOf(name: string): OutputConfig {
