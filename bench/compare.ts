@@ -22,8 +22,10 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { benchArgs, dataFlag, fail, integerFlag } from "./args.ts";
+import { type CoreRate, describeCoreRates, measureCoreRate } from "./calibrate.ts";
 import { evaluate } from "../lib/evaluate.ts";
+import { writeFilesAtomically } from "../lib/io/atomic.ts";
 import { generate } from "../lib/generate.ts";
 import { fastEvaluate, fastTrainStep, toFastState } from "../lib/kernels/fast.ts";
 import { MiniNeuralLM, type ModelParams } from "../lib/model.ts";
@@ -52,38 +54,42 @@ import {
 /** Steps whose losses must agree between the two implementations, and how closely. */
 const CHECK_STEPS = 5, CHECK_TOLERANCE = 1e-4;
 
-const args = parseArgs({
-  args: Deno.args,
-  options: {
-    steps: { type: "string", default: "200" },
-    warmup: { type: "string", default: "10" },
-    rounds: { type: "string", default: "3" },
-    "sweep-steps": { type: "string", default: "30" },
-    data: { type: "string", default: "brown" },
-    threads: { type: "string", default: "" },
-    python: { type: "string" },
-    openblas: { type: "string" },
-    "no-torch": { type: "boolean", default: false },
-    "skip-eval": { type: "boolean", default: false },
-    "skip-ngram": { type: "boolean", default: false },
-    "with-demo": { type: "boolean", default: false },
-    json: { type: "string" },
-  },
+const USAGE = "deno run -A bench/compare.ts [--steps N] [--warmup N] [--rounds N] " +
+  "[--sweep-steps N] [--data brown|synthetic] [--threads N] [--python PATH] [--openblas DIR] " +
+  "[--no-torch] [--skip-eval] [--skip-ngram] [--with-demo] [--json FILE]";
+const values = benchArgs("compare", USAGE, {
+  steps: { type: "string", default: "200" },
+  warmup: { type: "string", default: "10" },
+  rounds: { type: "string", default: "3" },
+  "sweep-steps": { type: "string", default: "30" },
+  data: { type: "string", default: "brown" },
+  threads: { type: "string", default: "" },
+  python: { type: "string" },
+  openblas: { type: "string" },
+  "no-torch": { type: "boolean", default: false },
+  "skip-eval": { type: "boolean", default: false },
+  "skip-ngram": { type: "boolean", default: false },
+  "with-demo": { type: "boolean", default: false },
+  json: { type: "string" },
 });
-const positive = (name: string, min = 1) => {
-  const v = Number(args.values[name as keyof typeof args.values]);
-  if (!Number.isInteger(v) || v < min) {
-    console.error(`compare: --${name} expected an integer ≥ ${min}, got ${describe(name)}`);
-    Deno.exit(2);
+const integer = (name: keyof typeof values, min = 1) =>
+  integerFlag("compare", name, values[name], min);
+const steps = integer("steps"), warmup = integer("warmup", CHECK_STEPS);
+const rounds = integer("rounds"), sweepSteps = Math.min(steps, integer("sweep-steps"));
+const dataKind = dataFlag("compare", values.data);
+if (values.json !== undefined) {
+  // The report goes to a new file only: a file the user already has is never overwritten.
+  try {
+    Deno.statSync(values.json);
+    fail("compare", `--json ${JSON.stringify(values.json)} exists; name a new file`);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  return v;
-};
-const describe = (name: string) => JSON.stringify(args.values[name as keyof typeof args.values]);
-const steps = positive("steps"), warmup = positive("warmup", CHECK_STEPS);
-const rounds = positive("rounds"), sweepSteps = Math.min(steps, positive("sweep-steps"));
+}
 const { batchSize: B, lr, beta } = CANONICAL_TRAINING;
 const host = thisMachine();
-const threads = args.values.threads ? Number(args.values.threads) : host.cores;
+const threads = values.threads ? integer("threads") : host.cores;
+if (threads > 256) fail("compare", `--threads expected at most 256, got ${threads}`);
 
 const f = (x: number, digits = 0) =>
   x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -99,7 +105,7 @@ const seconds = (body: () => void) => {
 };
 const report: Record<string, unknown> = {};
 
-const data: BenchData = (args.values.data === "brown" ? await brownData() : null) ??
+const data: BenchData = (dataKind === "brown" ? await brownData() : null) ??
   syntheticData((warmup + steps) * B + 1);
 const config = canonicalConfig(data.vocabSize);
 const model = new MiniNeuralLM(config);
@@ -153,12 +159,12 @@ function ours(params: ModelParams): OursRun {
 let torch: TorchSetup | null = null;
 let folder: string | null = null;
 let best = { torch: 1, openblas: 1 };
-if (args.values["no-torch"]) {
+if (values["no-torch"]) {
   console.log("\nPyTorch  skipped (--no-torch)");
 } else {
-  const found = await findTorchPython(args.values.python ? [args.values.python] : undefined);
+  const found = await findTorchPython(values.python ? [values.python] : undefined);
   if ("why" in found) console.log(`\nPyTorch  skipped: ${found.why}`);
-  else torch = { python: found.python, ...await openblasSetup(args.values.openblas) };
+  else torch = { python: found.python, ...await openblasSetup(values.openblas) };
 }
 if (torch !== null) {
   folder = await Deno.makeTempDir({ prefix: "mnlm-compare-" });
@@ -190,7 +196,9 @@ console.log(
     `thread(s)`,
 );
 const oursRuns: OursRun[] = [], torchRuns: TorchRun[] = [];
+const coreRates: CoreRate[] = [];
 for (let r = 0; r < rounds; r++) {
+  coreRates.push(measureCoreRate());
   const o = ours(params);
   oursRuns.push(o);
   console.log(
@@ -208,25 +216,30 @@ for (let r = 0; r < rounds; r++) {
     );
   }
 }
+coreRates.push(measureCoreRate());
 const oursMedian = median(oursRuns.map((r) => r.examplesPerSecond));
 const gflops = oursMedian * flops / 1e9;
+const cores = Math.min(threads, host.cores);
+const assumedCeiling = host.wasmPeakGflops / host.cores * cores;
+const measuredCeiling = Math.max(...coreRates.map((r) => r.gflops)) * cores;
 console.log(
   `  ours: median ${f(oursMedian)} ex/s = ${f(gflops, 1)} GFLOP/s = ` +
-    `${f(100 * gflops / host.wasmPeakGflops, 1)}% of the WebAssembly ceiling ` +
+    `${f(100 * gflops / assumedCeiling, 1)}% of ${cores} core(s)' assumed WebAssembly ceiling, ` +
+    `${f(100 * gflops / measuredCeiling, 1)}% of their measured one ` +
     `(${f(100 * gflops / host.avx512PeakGflops, 1)}% of the AVX-512 figure)`,
 );
-// The ceiling's clock is the nominal one where no maximum is readable; a faster rate per core
-// than it allows means the cores run faster (turbo).
-const impliedGHz = gflops / threads / (2 * 4 * 2);
-if (impliedGHz > host.clockGHz) {
-  console.log(
-    `  note: ${f(gflops / threads, 1)} GFLOP/s per core needs a clock of at least ` +
-      `${f(impliedGHz, 2)} GHz at 2 FMAs of 4 lanes per cycle: the cores run above the ` +
-      `${host.clockGHz} GHz the ceiling assumes, so its share overstates`,
-  );
-}
+console.log(`  ceiling ${describeCoreRates(coreRates, host)}`);
 const trainingPeak = peakRssBytes();
-report.training = { threads, warmup, steps, rounds, ours: oursRuns, oursMedian, gflops };
+report.training = {
+  threads,
+  warmup,
+  steps,
+  rounds,
+  ours: oursRuns,
+  oursMedian,
+  gflops,
+  measuredCoreGflops: coreRates.map((r) => r.gflops),
+};
 if (torchRuns.length > 0) {
   const torchMedian = median(torchRuns.map((r) => r.examplesPerSecond));
   const tg = torchMedian * flops / 1e9;
@@ -267,7 +280,7 @@ console.log(`  peak memory of this process after training: ${mib(trainingPeak)}`
 // ---------------------------------------------------------------------------------------------
 // Evaluation and generation
 
-if (args.values["skip-eval"]) {
+if (values["skip-eval"]) {
   console.log("\nevaluation and generation skipped (--skip-eval)");
 } else {
   const valid = data.validation ?? take(data, 0, Math.min(data.targets.length, 200_000));
@@ -306,7 +319,7 @@ if (args.values["skip-eval"]) {
 // ---------------------------------------------------------------------------------------------
 // Kneser–Ney
 
-if (args.values["skip-ngram"]) {
+if (values["skip-ngram"]) {
   console.log("\nKneser–Ney skipped (--skip-ngram)");
 } else if (data.trainIds === undefined || data.boundary === undefined) {
   console.log("\nKneser–Ney skipped: needs the Brown corpus");
@@ -328,7 +341,7 @@ report.peakRssBytes = { afterTraining: trainingPeak, atEnd: peakRssBytes() };
 // ---------------------------------------------------------------------------------------------
 // The demo
 
-if (args.values["with-demo"]) {
+if (values["with-demo"]) {
   const root = new URL("..", import.meta.url).pathname;
   const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
@@ -348,7 +361,11 @@ if (args.values["with-demo"]) {
   console.log("\ndemo     not timed (add --with-demo: about 1–2 minutes)");
 }
 
-if (args.values.json) {
-  await Deno.writeTextFile(args.values.json, JSON.stringify(report, null, 2) + "\n");
-  console.log(`wrote ${args.values.json}`);
+if (values.json) {
+  const slash = values.json.lastIndexOf("/");
+  await writeFilesAtomically(slash < 0 ? "." : values.json.slice(0, slash) || "/", [{
+    name: values.json.slice(slash + 1),
+    bytes: new TextEncoder().encode(JSON.stringify(report, null, 2) + "\n"),
+  }]);
+  console.log(`wrote ${values.json}`);
 }

@@ -25,7 +25,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { benchArgs, dataFlag, integerFlag } from "./args.ts";
+import { type CoreRate, describeCoreRates, measureCoreRate } from "./calibrate.ts";
 import { MiniNeuralLM } from "../lib/model.ts";
 import { toFastState } from "../lib/kernels/fast.ts";
 import { PHASE } from "../lib/kernels/team.ts";
@@ -38,17 +39,20 @@ import {
   thisMachine,
 } from "./canonical.ts";
 
-const args = parseArgs({
-  args: Deno.args,
-  options: {
+const values = benchArgs(
+  "phases",
+  "deno run -A bench/phases.ts [--steps N] [--warmup N] [--data brown|synthetic]",
+  {
     steps: { type: "string", default: "100" },
     warmup: { type: "string", default: "10" },
     data: { type: "string", default: "brown" },
   },
-});
-const steps = Number(args.values.steps), warmup = Number(args.values.warmup);
+);
+const steps = integerFlag("phases", "steps", values.steps);
+const warmup = integerFlag("phases", "warmup", values.warmup, 0);
+const dataKind = dataFlag("phases", values.data);
 const { batchSize: B, lr, beta } = CANONICAL_TRAINING;
-const data = (args.values.data === "brown" ? await brownData() : null) ??
+const data = (dataKind === "brown" ? await brownData() : null) ??
   syntheticData((warmup + steps) * B + 1);
 const config = canonicalConfig(data.vocabSize);
 const model = new MiniNeuralLM(config);
@@ -74,6 +78,9 @@ console.log("mini-neural-lm: where a canonical training step's time goes");
 console.log(`cpu   ${host.cpu} (${host.identity}), ${host.cores} logical cores`);
 console.log(`data  ${data.description}; ${steps} timed minibatches of ${B} after ${warmup}`);
 console.log("note  timings on a shared machine are noisy; publish figures from a quiet one");
+const coreRates: CoreRate[] = [measureCoreRate()];
+console.log(`      ${describeCoreRates(coreRates, host)}`);
+const measuredCore = coreRates[0].gflops;
 
 for (const threads of [...new Set([1, host.cores])]) {
   using state = toFastState(model, params, undefined, { threads });
@@ -113,10 +120,10 @@ for (const threads of [...new Set([1, host.cores])]) {
   PHASES.forEach(([name, flops], p) => {
     const ms = median(times[p]);
     const rate = flops > 0 ? `, ${f(flops / ms / 1e6, 1).padStart(5)} GFLOP/s` : "";
+    const gflops = flops / ms / 1e6;
     const share = flops > 0
-      ? ` = ${
-        f(100 * flops / ms / 1e6 / host.wasmPeakGflops * host.cores / threads, 0)
-      }% of ${threads} core(s)' ceiling`
+      ? ` = ${f(100 * gflops / host.wasmPeakGflops * host.cores / threads, 0)}% of ${threads} ` +
+        `core(s)' assumed ceiling, ${f(100 * gflops / (measuredCore * threads), 0)}% of measured`
       : "";
     console.log(
       `  ${name.padEnd(16)} ${f(ms, 3).padStart(7)} ms ${

@@ -17,7 +17,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { benchArgs, dataFlag, fail, integerFlag } from "./args.ts";
+import { type CoreRate, describeCoreRates, measureCoreRate } from "./calibrate.ts";
 import { MiniNeuralLM, type ModelParams } from "../lib/model.ts";
 import { crossEntropy } from "../lib/nn/cross_entropy.ts";
 import { momentumStep } from "../lib/nn/momentum.ts";
@@ -37,6 +38,8 @@ import {
 
 interface Run {
   label: string;
+  /** Cores the run kept busy: its threads (the reference path: one). */
+  cores?: number;
   examples: number;
   seconds: number;
   medianStepSeconds: number;
@@ -93,20 +96,26 @@ function machine(): string {
     `V8 ${Deno.version.v8}`;
 }
 
-const args = parseArgs({
-  args: Deno.args,
-  options: {
-    examples: { type: "string", default: "50048" },
-    "reference-examples": { type: "string", default: "384" },
-    data: { type: "string", default: "brown" },
-    threads: { type: "string", default: "" },
-    json: { type: "boolean", default: false },
-  },
+const USAGE = "deno run -A bench/throughput.ts [--examples N] [--reference-examples N] " +
+  "[--data brown|synthetic] [--threads N,N,...] [--json]";
+const values = benchArgs("throughput", USAGE, {
+  examples: { type: "string", default: "50048" },
+  "reference-examples": { type: "string", default: "384" },
+  data: { type: "string", default: "brown" },
+  threads: { type: "string", default: "" },
+  json: { type: "boolean", default: false },
 });
 const B = CANONICAL_TRAINING.batchSize;
-const steps = Math.ceil(Number(args.values.examples) / B);
-const referenceSteps = Math.max(1, Math.ceil(Number(args.values["reference-examples"]) / B));
-const data = (args.values.data === "brown" ? await brownData() : null) ??
+const steps = Math.ceil(integerFlag("throughput", "examples", values.examples) / B);
+const referenceSteps = Math.ceil(
+  integerFlag("throughput", "reference-examples", values["reference-examples"]) / B,
+);
+const dataKind = dataFlag("throughput", values.data);
+const threadCounts = values.threads
+  ? values.threads.split(",").map((t) => integerFlag("throughput", "threads", t))
+  : [...new Set([navigator.hardwareConcurrency, 1])];
+if (threadCounts.some((t) => t > 256)) fail("throughput", "--threads expected at most 256 each");
+const data = (dataKind === "brown" ? await brownData() : null) ??
   syntheticData(Math.max(steps + 2, referenceSteps + 2) * B);
 const config = canonicalConfig(data.vocabSize);
 const model = new MiniNeuralLM(config);
@@ -116,16 +125,18 @@ const { lr, beta } = CANONICAL_TRAINING;
 sampleMemory();
 
 const runs: Run[] = [];
-const cores = navigator.hardwareConcurrency;
-const threadCounts = args.values.threads
-  ? args.values.threads.split(",").map(Number)
-  : [...new Set([cores, 1])];
+const coreRates: CoreRate[] = [measureCoreRate()];
 for (const threads of threadCounts) {
   using state = toFastState(model, params, undefined, { threads });
   state.waitForHelpers();
   const label = `fast, ${state.threads} thread${state.threads > 1 ? "s" : ""}`;
-  runs.push(timeSteps(label, data, steps, (c, t) => fastTrainStep(state, c, t, { lr, beta })));
+  runs.push({
+    ...timeSteps(label, data, steps, (c, t) => fastTrainStep(state, c, t, { lr, beta })),
+    cores: Math.min(state.threads, host.cores),
+  });
+  coreRates.push(measureCoreRate());
 }
+const measuredCore = Math.max(...coreRates.map((r) => r.gflops));
 
 let current: ModelParams = params;
 let velocity: Record<string, Matrix> | undefined;
@@ -138,14 +149,22 @@ runs.push(timeSteps("reference (pure TypeScript)", data, referenceSteps, (c, t) 
 }));
 
 const reference = runs[runs.length - 1];
+/** The run's GFLOP/s as shares of the assumed and the measured ceiling of the cores it used. */
+function shares(r: Run, gflops: number): string {
+  const cores = r.cores ?? 1;
+  const assumed = host.wasmPeakGflops / host.cores * cores, measured = measuredCore * cores;
+  return `${(100 * gflops / assumed).toFixed(1)}% of ${cores} core(s)' assumed ceiling, ` +
+    `${(100 * gflops / measured).toFixed(1)}% of their measured one`;
+}
 const rate = (r: Run) => r.examples / r.seconds;
 const medianRate = (r: Run) => B / r.medianStepSeconds;
-if (args.values.json) {
+if (values.json) {
   console.log(JSON.stringify({
     data: data.description,
     machine: machine(),
     flopsPerExample: flops,
     machineInfo: host,
+    measuredCoreGflops: coreRates.map((r) => r.gflops),
     peakRssBytes: peakRssBytes() ?? peakRss,
     runs: runs.map((r) => ({
       ...r,
@@ -169,6 +188,7 @@ if (args.values.json) {
     } GFLOP/s (${host.cores} cores x 2 FMA pipes x 4 lanes x 2 FLOP x ${host.clockGHz} GHz, ` +
       `the clock from ${host.clockSource}); AVX-512 figure ${f(host.avx512PeakGflops, 1)} GFLOP/s`,
   );
+  console.log(`         ${describeCoreRates(coreRates, host)}`);
   console.log("");
   for (const r of runs) {
     const gflops = rate(r) * flops / 1e9;
@@ -177,9 +197,7 @@ if (args.values.json) {
         f(r.seconds, 2).padStart(6)
       } s:` +
         ` ${f(rate(r)).padStart(6)} ex/s (median minibatch ${f(medianRate(r)).padStart(6)} ex/s),` +
-        ` ${f(gflops, 1).padStart(5)} GFLOP/s = ${
-          f(100 * gflops / host.wasmPeakGflops, 1)
-        }% of the WebAssembly ceiling;` +
+        ` ${f(gflops, 1).padStart(5)} GFLOP/s = ${shares(r, gflops)};` +
         ` loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
     );
   }

@@ -88,6 +88,8 @@ export interface KernelExports {
   outputBackward(plan: number, group: number, thread: number): void;
   /** Hidden layers' backward and update, then the embeddings'. */
   backwardHidden(plan: number): void;
+  /** `steps` rounds of 12 register-only 4-lane multiply-adds; the sum of the lanes. */
+  fmaPeak(steps: number, a: number, b: number): number;
 }
 
 /** `init` values of `matmul`: start from zero, from C, or from a bias per row. */

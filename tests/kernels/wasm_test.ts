@@ -134,6 +134,25 @@ Deno.test("expArray is exp to float32 precision, and never denormal", () => {
   }
 });
 
+Deno.test("fmaPeak runs every chain: the lanes sum to what the recurrence gives", () => {
+  const { fn } = new KernelArena();
+  // s ← s·a + b on twelve chains starting at 1 … 12, four lanes each, summed.
+  const expected = (steps: number, a: number, b: number) => {
+    let total = 0;
+    for (let chain = 1; chain <= 12; chain++) {
+      let s = chain;
+      for (let k = 0; k < steps; k++) s = Math.fround(s * a + b);
+      total += 4 * s;
+    }
+    return total;
+  };
+  for (const steps of [0, 1, 2, 5, 40]) {
+    assertEquals(fn.fmaPeak(steps, 0.5, 1), expected(steps, 0.5, 1), `${steps} steps`);
+  }
+  assertEquals(fn.fmaPeak(1, 0.5, 1), 204); // 4 · Σ_{c=1..12} (c/2 + 1)
+  assertEquals(fn.fmaPeak(1000, 0.5, 1), 96); // every chain at its fixed point 2
+});
+
 Deno.test("momentum matches momentumStep, with and without weight decay and gradient", () => {
   const rng = new Rng(3);
   for (const [n, decay] of [[1, 0], [7, 0.01], [64, 0], [103, 0.1]]) {

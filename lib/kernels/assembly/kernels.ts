@@ -1245,3 +1245,48 @@ export function embeddingUpdate(plan: usize, dXT: usize): void {
     store<i32>(slots + (<usize> w << 2), -1);
   }
 }
+
+// ------------------------------------------------------------------------------------------
+// Calibration
+// ------------------------------------------------------------------------------------------
+
+/**
+ * What one core delivers in 4-lane fused multiply-adds right now: `steps` rounds of twelve
+ * independent chains `s ← s·a + b` (12 × 4 lanes × 2 = 96 FLOP a round) that never touch memory,
+ * returning the sum of every lane so that no round can be skipped. Twelve chains cover the
+ * multiply-add's latency (4 cycles on current x86 cores) on both FMA pipes, so the rate this
+ * reaches is the 4-lane ceiling of the core as it runs now: its real clock, turbo, and the share
+ * of a physical core that another virtual machine's thread may be taking, all included. The
+ * benchmarks divide by it to tell a slow kernel from a slow machine.
+ *
+ * With `a = 0.5` and `b = 1` every product is exact, so the result does not depend on whether
+ * the multiply-add is fused: the chains start at 1 … 12 and all tend to 2.
+ */
+export function fmaPeak(steps: i32, a: f32, b: f32): f32 {
+  const va = f32x4.splat(a), vb = f32x4.splat(b);
+  let s0 = f32x4.splat(1), s1 = f32x4.splat(2), s2 = f32x4.splat(3), s3 = f32x4.splat(4);
+  let s4 = f32x4.splat(5), s5 = f32x4.splat(6), s6 = f32x4.splat(7), s7 = f32x4.splat(8);
+  let s8 = f32x4.splat(9), s9 = f32x4.splat(10), s10 = f32x4.splat(11), s11 = f32x4.splat(12);
+  for (let k = 0; k < steps; k++) {
+    s0 = madd(s0, va, vb);
+    s1 = madd(s1, va, vb);
+    s2 = madd(s2, va, vb);
+    s3 = madd(s3, va, vb);
+    s4 = madd(s4, va, vb);
+    s5 = madd(s5, va, vb);
+    s6 = madd(s6, va, vb);
+    s7 = madd(s7, va, vb);
+    s8 = madd(s8, va, vb);
+    s9 = madd(s9, va, vb);
+    s10 = madd(s10, va, vb);
+    s11 = madd(s11, va, vb);
+  }
+  const t = f32x4.add(
+    f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)),
+    f32x4.add(
+      f32x4.add(f32x4.add(s4, s5), f32x4.add(s6, s7)),
+      f32x4.add(f32x4.add(s8, s9), f32x4.add(s10, s11)),
+    ),
+  );
+  return lane(t, 0) + lane(t, 1) + lane(t, 2) + lane(t, 3);
+}
