@@ -222,10 +222,12 @@ const gflops = oursMedian * flops / 1e9;
 const cores = Math.min(threads, host.cores);
 const assumedCeiling = host.wasmPeakGflops / host.cores * cores;
 const measuredCeiling = Math.max(...coreRates.map((r) => r.gflops)) * cores;
+const tileCeiling = Math.max(...coreRates.map((r) => r.tileGflops)) * cores;
 console.log(
   `  ours: median ${f(oursMedian)} ex/s = ${f(gflops, 1)} GFLOP/s = ` +
     `${f(100 * gflops / assumedCeiling, 1)}% of ${cores} core(s)' assumed WebAssembly ceiling, ` +
-    `${f(100 * gflops / measuredCeiling, 1)}% of their measured one ` +
+    `${f(100 * gflops / measuredCeiling, 1)}% of their measured one, ` +
+    `${f(100 * gflops / tileCeiling, 1)}% of the 6x8 tile's rate on cached data ` +
     `(${f(100 * gflops / host.avx512PeakGflops, 1)}% of the AVX-512 figure)`,
 );
 console.log(`  ceiling ${describeCoreRates(coreRates, host)}`);
@@ -239,6 +241,7 @@ report.training = {
   oursMedian,
   gflops,
   measuredCoreGflops: coreRates.map((r) => r.gflops),
+  measuredTileGflops: coreRates.map((r) => r.tileGflops),
 };
 if (torchRuns.length > 0) {
   const torchMedian = median(torchRuns.map((r) => r.examplesPerSecond));

@@ -80,7 +80,7 @@ console.log(`data  ${data.description}; ${steps} timed minibatches of ${B} after
 console.log("note  timings on a shared machine are noisy; publish figures from a quiet one");
 const coreRates: CoreRate[] = [measureCoreRate()];
 console.log(`      ${describeCoreRates(coreRates, host)}`);
-const measuredCore = coreRates[0].gflops;
+const measuredCore = coreRates[0].gflops, measuredTile = coreRates[0].tileGflops;
 
 for (const threads of [...new Set([1, host.cores])]) {
   using state = toFastState(model, params, undefined, { threads });
@@ -123,7 +123,10 @@ for (const threads of [...new Set([1, host.cores])]) {
     const gflops = flops / ms / 1e6;
     const share = flops > 0
       ? ` = ${f(100 * gflops / host.wasmPeakGflops * host.cores / threads, 0)}% of ${threads} ` +
-        `core(s)' assumed ceiling, ${f(100 * gflops / (measuredCore * threads), 0)}% of measured`
+        `core(s)' assumed ceiling, ${
+          f(100 * gflops / (measuredCore * threads), 0)
+        }% of measured, ` +
+        `${f(100 * gflops / (measuredTile * threads), 0)}% of the tile's`
       : "";
     console.log(
       `  ${name.padEnd(16)} ${f(ms, 3).padStart(7)} ms ${

@@ -137,6 +137,7 @@ for (const threads of threadCounts) {
   coreRates.push(measureCoreRate());
 }
 const measuredCore = Math.max(...coreRates.map((r) => r.gflops));
+const measuredTile = Math.max(...coreRates.map((r) => r.tileGflops));
 
 let current: ModelParams = params;
 let velocity: Record<string, Matrix> | undefined;
@@ -149,12 +150,16 @@ runs.push(timeSteps("reference (pure TypeScript)", data, referenceSteps, (c, t) 
 }));
 
 const reference = runs[runs.length - 1];
-/** The run's GFLOP/s as shares of the assumed and the measured ceiling of the cores it used. */
+/**
+ * The run's GFLOP/s as shares of the assumed and the measured ceiling of the cores it used, and
+ * of the rate of the 6×8 tile on cached data.
+ */
 function shares(r: Run, gflops: number): string {
   const cores = r.cores ?? 1;
   const assumed = host.wasmPeakGflops / host.cores * cores, measured = measuredCore * cores;
   return `${(100 * gflops / assumed).toFixed(1)}% of ${cores} core(s)' assumed ceiling, ` +
-    `${(100 * gflops / measured).toFixed(1)}% of their measured one`;
+    `${(100 * gflops / measured).toFixed(1)}% of their measured one, ` +
+    `${(100 * gflops / (measuredTile * cores)).toFixed(1)}% of the tile's`;
 }
 const rate = (r: Run) => r.examples / r.seconds;
 const medianRate = (r: Run) => B / r.medianStepSeconds;
@@ -165,6 +170,7 @@ if (values.json) {
     flopsPerExample: flops,
     machineInfo: host,
     measuredCoreGflops: coreRates.map((r) => r.gflops),
+    measuredTileGflops: coreRates.map((r) => r.tileGflops),
     peakRssBytes: peakRssBytes() ?? peakRss,
     runs: runs.map((r) => ({
       ...r,

@@ -90,6 +90,8 @@ export interface KernelExports {
   backwardHidden(plan: number): void;
   /** `steps` rounds of 12 register-only 4-lane multiply-adds; the sum of the lanes. */
   fmaPeak(steps: number, a: number, b: number): number;
+  /** The loads and multiply-adds of the 6×8 tile on a 1 KiB window at `p`, `steps` rounds. */
+  tilePeak(p: number, steps: number): number;
 }
 
 /** `init` values of `matmul`: start from zero, from C, or from a bias per row. */

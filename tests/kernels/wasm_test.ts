@@ -153,6 +153,28 @@ Deno.test("fmaPeak runs every chain: the lanes sum to what the recurrence gives"
   assertEquals(fn.fmaPeak(1000, 0.5, 1), 96); // every chain at its fixed point 2
 });
 
+Deno.test("tilePeak does the tile's multiply-adds on row k mod 16 of its window each round", () => {
+  const arena = new KernelArena();
+  const window = arena.allocBytes(1024);
+  // Small integers, so that every product and sum is exact whatever the order of the additions.
+  const w = arena.f32(window, 256);
+  w.forEach((_, i) => (w[i] = (i * 5) % 7 - 3));
+  // Row r (16 floats): y0 = w[16r … 16r+3], y1 = w[16r+4 … 16r+7], x_i = w[16r+8+i], i < 6.
+  const expected = (steps: number) => {
+    let total = 0;
+    for (let k = 0; k < steps; k++) {
+      const r = 16 * (k % 16);
+      let ys = 0;
+      for (let l = 0; l < 8; l++) ys += w[r + l];
+      for (let i = 0; i < 6; i++) total += w[r + 8 + i] * ys;
+    }
+    return total;
+  };
+  for (const steps of [0, 1, 3, 16, 17, 100]) {
+    assertEquals(arena.fn.tilePeak(window, steps), expected(steps), `${steps} rounds`);
+  }
+});
+
 Deno.test("momentum matches momentumStep, with and without weight decay and gradient", () => {
   const rng = new Rng(3);
   for (const [n, decay] of [[1, 0], [7, 0.01], [64, 0], [103, 0.1]]) {

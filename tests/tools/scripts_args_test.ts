@@ -37,6 +37,8 @@ const cases: [string, string[], string][] = [
   ["bench/compare.ts", ["--rounds", "0"], '--rounds expected an integer >= 1, got "0"'],
   ["bench/compare.ts", ["--warmup", "2"], '--warmup expected an integer >= 5, got "2"'],
   ["bench/compare.ts", ["--rounds"], "--rounds <value>' argument missing; usage:"],
+  ["bench/bounds_checks.ts", ["--rounds", "x"], '--rounds expected an integer >= 1, got "x"'],
+  ["bench/bounds_checks.ts", ["--checks"], "Unknown option '--checks'; usage:"],
 ];
 for (const [script, args, message] of cases) {
   Deno.test(`${script} ${args.join(" ")}: one line, exit status 2`, async () => {

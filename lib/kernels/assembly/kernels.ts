@@ -1303,3 +1303,47 @@ export function fmaPeak(steps: i32, a: f32, b: f32): f32 {
   );
   return lane(t, 0) + lane(t, 1) + lane(t, 2) + lane(t, 3);
 }
+
+/**
+ * The instruction mix of {@link tile6x8} on data that stays in the level-1 cache: `steps` rounds
+ * that each load 2 vectors and broadcast 6 numbers from a 1 KiB window at `p` (16 rows of 64
+ * bytes, one row a round), then do the tile's 12 fused multiply-adds into 12 accumulators.
+ * Against {@link fmaPeak}, which never touches memory, this shows what the loads (and their
+ * bounds checks) cost on this core before any cache miss: the ceiling of the tile itself. Returns
+ * the sum of every lane, so that no round can be skipped.
+ */
+export function tilePeak(p: usize, steps: i32): f32 {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  let s40 = f32x4.splat(0), s41 = f32x4.splat(0), s50 = f32x4.splat(0), s51 = f32x4.splat(0);
+  for (let k = 0; k < steps; k++) {
+    const q = p + (<usize> (k & 15) << 6);
+    const y0 = v128.load(q), y1 = v128.load(q, 16);
+    let x = v128.load32_splat(q, 32);
+    s00 = madd(x, y0, s00);
+    s01 = madd(x, y1, s01);
+    x = v128.load32_splat(q, 36);
+    s10 = madd(x, y0, s10);
+    s11 = madd(x, y1, s11);
+    x = v128.load32_splat(q, 40);
+    s20 = madd(x, y0, s20);
+    s21 = madd(x, y1, s21);
+    x = v128.load32_splat(q, 44);
+    s30 = madd(x, y0, s30);
+    s31 = madd(x, y1, s31);
+    x = v128.load32_splat(q, 48);
+    s40 = madd(x, y0, s40);
+    s41 = madd(x, y1, s41);
+    x = v128.load32_splat(q, 52);
+    s50 = madd(x, y0, s50);
+    s51 = madd(x, y1, s51);
+  }
+  const t = f32x4.add(
+    f32x4.add(f32x4.add(s00, s01), f32x4.add(s10, s11)),
+    f32x4.add(
+      f32x4.add(f32x4.add(s20, s21), f32x4.add(s30, s31)),
+      f32x4.add(f32x4.add(s40, s41), f32x4.add(s50, s51)),
+    ),
+  );
+  return lane(t, 0) + lane(t, 1) + lane(t, 2) + lane(t, 3);
+}
