@@ -301,7 +301,7 @@ if (values["skip-eval"]) {
       `call; median of 2), ${f(warmRate)} ex/s on a ready state; loss ${loss.toFixed(3)}`,
   );
   console.log(
-    `  per example, evaluation is ${f(evalRate / oursMedian, 1)}x as fast as training ` +
+    `  per example, evaluation is ${f(evalRate / oursMedian, 2)}x as fast as training ` +
       `(target ≥ 3x): ${evalRate / oursMedian >= 3 ? "met" : "NOT met"}`,
   );
   const boundary = data.boundary ?? 0;
