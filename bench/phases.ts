@@ -135,3 +135,40 @@ for (const threads of [...new Set([1, host.cores])]) {
     );
   });
 }
+
+// The thread hand-off: the same parallel phase on a vocabulary so small that its work takes
+// about a tenth of a millisecond, on one thread and on every core. What two threads save is half
+// the work less what waking the helper and waiting for it cost; so the hand-off is about the
+// many-thread time less the one-thread time divided by the threads.
+if (host.cores > 1) {
+  const tiny = new MiniNeuralLM({
+    vocabSize: 256,
+    contextSize: 2,
+    embedDim: 4,
+    hidden: [8],
+    dtype: "float32",
+  });
+  const contexts = new Int32Array(2 * B).map((_, i) => (i * 37) % 256);
+  const targets = new Int32Array(B).map((_, i) => (i * 7) % 256);
+  const phaseMicros = (threads: number): number => {
+    using state = toFastState(tiny, tiny.init(1), undefined, { threads, chunkRows: 16 });
+    state.waitForHelpers();
+    state.loadBatch(contexts, targets, B);
+    state.fn.forwardHidden(state.plan);
+    const samples: number[] = [];
+    for (let r = 0; r < 7; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 500; i++) state.runPhase(PHASE.outputForward);
+      samples.push((performance.now() - t0) / 500 * 1000);
+    }
+    return median(samples);
+  };
+  phaseMicros(1);
+  const one = phaseMicros(1), many = phaseMicros(host.cores);
+  const handOff = many - one / host.cores;
+  console.log(
+    `\nhand-off: a parallel phase of ${f(one)} µs of work (|V| = 256) takes ${f(many)} µs on ` +
+      `${host.cores} threads, so starting the helpers and waiting for them costs about ` +
+      `${f(Math.max(0, handOff))} µs a phase; a training step has two phases`,
+  );
+}
