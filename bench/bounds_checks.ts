@@ -25,8 +25,8 @@
 
 import { benchArgs, integerFlag } from "./args.ts";
 import { measureCoreRate } from "./calibrate.ts";
-import { CANONICAL_VOCAB, thisMachine } from "./canonical.ts";
-import { INIT, KernelArena } from "../lib/kernels/wasm.ts";
+import { CANONICAL_VOCAB, outputForwardProduct, thisMachine } from "./canonical.ts";
+import { KernelArena } from "../lib/kernels/wasm.ts";
 
 /** What one child measured. */
 interface Measurement {
@@ -50,25 +50,8 @@ function child(): void {
   arena.f32(W.ptr, V * H).forEach((_, i, a) => (a[i] = Math.sin(i) / 8));
   arena.f32(hT.ptr, H * B).forEach((_, i, a) => (a[i] = Math.cos(i)));
   arena.f32(bias.ptr, V).forEach((_, i, a) => (a[i] = (i % 11) / 16));
-  const forward = () => {
-    for (let v0 = 0; v0 < V; v0 += R) {
-      const rows = Math.min(R, V - v0);
-      arena.fn.matmul(
-        S.ptr + 4 * v0 * B,
-        B,
-        W.ptr + 4 * v0 * H,
-        H,
-        1,
-        hT.ptr,
-        B,
-        rows,
-        B,
-        H,
-        INIT.bias,
-        bias.ptr + 4 * v0,
-      );
-    }
-  };
+  const pointers = { scores: S.ptr, weights: W.ptr, inputT: hT.ptr, bias: bias.ptr };
+  const forward = () => outputForwardProduct(arena.fn, pointers, V, H, B, R);
   for (let w = 0; w < 3; w++) forward();
   let best = Infinity;
   for (let r = 0; r < 15; r++) {

@@ -16,6 +16,7 @@ import { MiniNeuralLM, type ModelConfig } from "../lib/model.ts";
 import { Rng } from "../lib/random.ts";
 import { RECIPES } from "../lib/recipes.ts";
 import { IndexMatrix } from "../lib/tensor.ts";
+import { INIT, type KernelExports } from "../lib/kernels/wasm.ts";
 
 /** `|V|` of the canonical Brown split (train tokens seen at least 4 times, plus `<unk>`). */
 export const CANONICAL_VOCAB = 13845;
@@ -264,4 +265,47 @@ export function take(
     ),
     targets: data.targets.subarray(start, start + count),
   };
+}
+
+/** Addresses of the canonical output layer's forward product in a kernel memory. */
+export interface OutputForwardPointers {
+  /** `Sᵀ`, `[|V|, B]`. */
+  scores: number;
+  /** `Wout`, `[|V|, h]`. */
+  weights: number;
+  /** `hᵀ`, `[h, B]`. */
+  inputT: number;
+  /** `bout`, `[|V|]`. */
+  bias: number;
+}
+
+/**
+ * `Sᵀ = Wout·hᵀ + bout` as the training step computes it: one `matmul` call per chunk of
+ * `chunkRows` vocabulary rows, so that a chunk's scores stay in the cache.
+ */
+export function outputForwardProduct(
+  k: Pick<KernelExports, "matmul">,
+  p: OutputForwardPointers,
+  V: number,
+  H: number,
+  B: number,
+  chunkRows = 48,
+): void {
+  for (let v0 = 0; v0 < V; v0 += chunkRows) {
+    const rows = Math.min(chunkRows, V - v0);
+    k.matmul(
+      p.scores + 4 * v0 * B,
+      B,
+      p.weights + 4 * v0 * H,
+      H,
+      1,
+      p.inputT,
+      B,
+      rows,
+      B,
+      H,
+      INIT.bias,
+      p.bias + 4 * v0,
+    );
+  }
 }

@@ -14,7 +14,7 @@ import { Rng } from "../lib/random.ts";
 import { zeros } from "../lib/tensor.ts";
 import { linearBackward, linearForward } from "../lib/nn/linear.ts";
 import { INIT, KernelArena } from "../lib/kernels/wasm.ts";
-import { CANONICAL_VOCAB } from "./canonical.ts";
+import { CANONICAL_VOCAB, outputForwardProduct } from "./canonical.ts";
 
 const V = CANONICAL_VOCAB, H = 100, B = 128, X = 240;
 const rng = new Rng(1);
@@ -40,23 +40,9 @@ function chunked(f: (v0: number, rows: number) => void): void {
   for (let v0 = 0; v0 < V; v0 += R) f(v0, Math.min(R, V - v0));
 }
 const group = "output layer (354 MFLOP each)";
+const forward = { scores: scores.ptr, weights: Wout.ptr, inputT: hT.ptr, bias: bout.ptr };
 Deno.bench("forward  Sᵀ = Wout·hᵀ + bout", { group, baseline: true }, () => {
-  chunked((v0, rows) =>
-    k.matmul(
-      scores.ptr + 4 * v0 * B,
-      B,
-      Wout.ptr + 4 * v0 * H,
-      H,
-      1,
-      hT.ptr,
-      B,
-      rows,
-      B,
-      H,
-      INIT.bias,
-      bout.ptr + 4 * v0,
-    )
-  );
+  outputForwardProduct(k, forward, V, H, B, R);
 });
 Deno.bench("backward dhᵀ = Woutᵀ·dSᵀ", { group }, () => {
   chunked((v0, rows) =>

@@ -1294,6 +1294,24 @@ export function fmaPeak(steps: i32, a: f32, b: f32): f32 {
     s10 = madd(s10, va, vb);
     s11 = madd(s11, va, vb);
   }
+  return sum12(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11);
+}
+
+/** The sum of every lane of twelve vectors (the calibration loops' result). */
+function sum12(
+  s0: v128,
+  s1: v128,
+  s2: v128,
+  s3: v128,
+  s4: v128,
+  s5: v128,
+  s6: v128,
+  s7: v128,
+  s8: v128,
+  s9: v128,
+  s10: v128,
+  s11: v128,
+): f32 {
   const t = f32x4.add(
     f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)),
     f32x4.add(
@@ -1338,12 +1356,5 @@ export function tilePeak(p: usize, steps: i32): f32 {
     s50 = madd(x, y0, s50);
     s51 = madd(x, y1, s51);
   }
-  const t = f32x4.add(
-    f32x4.add(f32x4.add(s00, s01), f32x4.add(s10, s11)),
-    f32x4.add(
-      f32x4.add(f32x4.add(s20, s21), f32x4.add(s30, s31)),
-      f32x4.add(f32x4.add(s40, s41), f32x4.add(s50, s51)),
-    ),
-  );
-  return lane(t, 0) + lane(t, 1) + lane(t, 2) + lane(t, 3);
+  return sum12(s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51);
 }
