@@ -138,8 +138,9 @@ for (const threads of [...new Set([1, host.cores])]) {
 
 // The thread hand-off: the same parallel phase on a vocabulary so small that its work takes
 // about a tenth of a millisecond, on one thread and on every core. What two threads save is half
-// the work less what waking the helper and waiting for it cost; so the hand-off is about the
-// many-thread time less the one-thread time divided by the threads.
+// the work less what waking the helper and waiting for it cost; so the hand-off is at most the
+// many-thread time less the one-thread time divided by the threads (at most: cores that are busy
+// together may each run slower, which this counts as hand-off too).
 if (host.cores > 1) {
   const tiny = new MiniNeuralLM({
     vocabSize: 256,
@@ -168,7 +169,7 @@ if (host.cores > 1) {
   const handOff = many - one / host.cores;
   console.log(
     `\nhand-off: a parallel phase of ${f(one)} µs of work (|V| = 256) takes ${f(many)} µs on ` +
-      `${host.cores} threads, so starting the helpers and waiting for them costs about ` +
+      `${host.cores} threads, so starting the helpers and waiting for them costs at most about ` +
       `${f(Math.max(0, handOff))} µs a phase; a training step has two phases`,
   );
 }
